@@ -1,0 +1,114 @@
+"""Reading xAPI statements from files: .json (one statement or an array), .ndjson/.jsonl (one a line), optionally
+gzipped, directories recursively, or NDJSON on stdin. Streams: memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
+
+
+@dataclass(frozen=True)
+class RawStatement:
+    """One statement as read: where it came from, its parsed value (when it parses) and the hash of its bytes."""
+
+    location: str
+    value: object
+    raw_sha256: str
+    parse_error: str | None = None
+
+
+class UnreadableInput(OSError):
+    """A path that cannot be read as statements; the message is one line for the user."""
+
+
+def _base_suffix(path: Path) -> str:
+    name = path.name.lower()
+    return Path(name[:-3]).suffix if name.endswith(".gz") else path.suffix.lower()
+
+
+def is_statement_file(path: Path) -> bool:
+    return path.is_file() and _base_suffix(path) in STATEMENT_SUFFIXES
+
+
+def statement_files(path: Path) -> list[Path]:
+    """The statement files of a file or directory (recursively, in a stable order)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if is_statement_file(p))
+    if not path.exists():
+        raise UnreadableInput(f"{path}: no such file or directory")
+    if not is_statement_file(path):
+        raise UnreadableInput(f"{path}: not a .json, .ndjson or .jsonl file (optionally .gz)")
+    return [path]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _parse(data: bytes) -> tuple[object, str | None]:
+    try:
+        return json.loads(data), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+
+
+def read_lines(handle: io.BufferedIOBase, name: str) -> Iterator[RawStatement]:
+    """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file."""
+    for number, line in enumerate(handle, start=1):
+        data = line.strip()
+        if not data:
+            continue
+        value, error = _parse(data)
+        yield RawStatement(f"{name}:{number}", value, hashlib.sha256(data).hexdigest(), error)
+
+
+def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
+    """A .json file: one statement, or an array of statements (each located by its index)."""
+    value, error = _parse(data)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            item_bytes = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
+            yield RawStatement(f"{name}#{index}", item, hashlib.sha256(item_bytes).hexdigest())
+    else:
+        yield RawStatement(name, value, hashlib.sha256(data).hexdigest(), error)
+
+
+def read_file(path: Path, name: str | None = None) -> Iterator[RawStatement]:
+    name = name or str(path)
+    try:
+        with _open_binary(path) as handle:
+            if _base_suffix(path) == ".json":
+                yield from read_json_document(handle.read(), name)
+            else:
+                yield from read_lines(handle, name)
+    except (OSError, EOFError) as exc:
+        raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+
+
+def read_paths(paths: list[str]) -> Iterator[RawStatement]:
+    """Statements from command-line paths; '-' reads NDJSON from standard input."""
+    for arg in paths:
+        if arg == "-":
+            yield from read_lines(sys.stdin.buffer, "-")
+            continue
+        for path in statement_files(Path(arg)):
+            yield from read_file(path)

@@ -1,0 +1,124 @@
+"""`lola.toml` (contract §2). Relative paths are relative to the file's own folder, so a copy of the file used with
+--config puts every output beside it. A missing default file means the demo's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_CONFIG = "lola.toml"
+SOURCE_KINDS = ("lrs", "files")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported to the user as one line (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    path: Path | None = None
+    url: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    anonymous_homepages: tuple[str, ...] = ()
+    # Handbook sources feed handbook_pages_viewed; by default the source named "handbook" is one.
+    handbook: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    warehouse_path: Path
+    timezone: str
+    course_structure: Path | None
+    sources: tuple[Source, ...]
+    retention_days: int | None = None
+    dagster_home: Path = field(default=Path(".dagster"))
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_path.parent / "published"
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r} in the configuration (have: {', '.join(s.name for s in self.sources)})")
+
+
+DEFAULTS = {
+    "warehouse": {"path": "warehouse/lola.duckdb", "timezone": "Europe/Paris"},
+    "course": {"structure": "data/course_structure.json"},
+    "source": [
+        {"name": "mooc", "kind": "files", "path": "data/mooc"},
+        {"name": "handbook", "kind": "files", "path": "data/handbook",
+         "anonymous_homepages": ["https://handbook.example.org/anonymous"]},
+    ],
+}
+
+
+def _source(raw: dict, root: Path, index: int) -> Source:
+    where = f"[[source]] #{index + 1}"
+    name, kind = raw.get("name"), raw.get("kind")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: `name` is required")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"source {name!r}: `kind` must be one of {', '.join(SOURCE_KINDS)}; got {kind!r}")
+    homepages = raw.get("anonymous_homepages", [])
+    if not isinstance(homepages, list) or not all(isinstance(h, str) for h in homepages):
+        raise ConfigError(f"source {name!r}: `anonymous_homepages` must be a list of strings")
+    if kind == "files":
+        if not isinstance(raw.get("path"), str):
+            raise ConfigError(f"source {name!r}: a files source needs `path`")
+        return Source(name, kind, path=root / raw["path"], anonymous_homepages=tuple(homepages),
+                      handbook=raw.get("handbook", name == "handbook"))
+    if not isinstance(raw.get("url"), str):
+        raise ConfigError(f"source {name!r}: an lrs source needs `url`")
+    return Source(name, kind, url=raw["url"], username_env=raw.get("username_env"),
+                  password_env=raw.get("password_env"), anonymous_homepages=tuple(homepages),
+                  handbook=raw.get("handbook", name == "handbook"))
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read the configuration; without an explicit path, a missing lola.toml in the working folder means defaults."""
+    explicit = path is not None
+    config_path = Path(path if explicit else DEFAULT_CONFIG).resolve()
+    if config_path.is_file():
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_path}: not valid TOML ({exc})") from None
+    elif explicit:
+        raise ConfigError(f"configuration file not found: {config_path}")
+    else:
+        raw = {}
+    root = config_path.parent
+    warehouse = {**DEFAULTS["warehouse"], **raw.get("warehouse", {})}
+    course = {**DEFAULTS["course"], **raw.get("course", {})}
+    try:
+        ZoneInfo(warehouse["timezone"])
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(f"[warehouse] timezone: unknown time zone {warehouse['timezone']!r}") from None
+    retention = warehouse.get("retention_days")
+    if retention is not None and (not isinstance(retention, int) or retention <= 0):
+        raise ConfigError("[warehouse] retention_days must be a positive whole number of days")
+    sources = tuple(_source(s, root, i) for i, s in enumerate(raw.get("source", DEFAULTS["source"])))
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ConfigError("source names must be unique")
+    dagster_home = Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else root / ".dagster"
+    return Config(
+        root=root,
+        warehouse_path=root / warehouse["path"],
+        timezone=warehouse["timezone"],
+        course_structure=root / course["structure"] if course.get("structure") else None,
+        sources=sources,
+        retention_days=retention,
+        dagster_home=dagster_home,
+    )

@@ -1,0 +1,71 @@
+"""The single-writer DuckDB warehouse and its read-only copy for analysts.
+
+DuckDB allows one writer process, and a writer blocks every other process, even read-only ones; so analysts never
+open the writer's file: each refresh publishes a consistent copy (a DuckDB file plus Parquet of every table) beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from collections.abc import Iterator
+
+import duckdb
+
+PUBLISHED_DB = "lola.duckdb"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse's write lock."""
+
+
+def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(f"{path} is in use by another process (DuckDB allows one writer); "
+                                "analysts should open the published copy instead") from None
+        raise
+    # Calendar days and weeks of the metrics are local to the configured zone; models read it as a variable.
+    con.execute(f"SET TimeZone = '{timezone}'")
+    con.execute(f"SET VARIABLE timezone = '{timezone}'")
+    return con
+
+
+@contextmanager
+def writer(path: Path, timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, timezone)
+    try:
+        con.execute(resources.files("warehouse").joinpath("landing.sql").read_text(encoding="utf-8"))
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple[str, str], ...]) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
+
+
+def publish(path: Path, published_dir: Path, tables: list[str]) -> Path:
+    """Copy the warehouse (closed by the caller) to published_dir atomically, with one Parquet file per table."""
+    published_dir.mkdir(parents=True, exist_ok=True)
+    staging = published_dir / f".{PUBLISHED_DB}.tmp"
+    shutil.copyfile(path, staging)
+    con = duckdb.connect(str(staging))
+    try:
+        for table in tables:
+            parquet = published_dir / f".{table}.parquet.tmp"
+            con.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
+            os.replace(parquet, published_dir / f"{table}.parquet")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    target = published_dir / PUBLISHED_DB
+    os.replace(staging, target)
+    return target

@@ -1,0 +1,38 @@
+-- Landing layer: written by the ingest step in Python, read by the models. Everything here is already
+-- pseudonymized or scrubbed; `landed_statements` is declared from schemas.rows.LANDED_COLUMNS.
+
+-- Grain: one row per (source, file content) ingested; a file is read once per content hash.
+CREATE TABLE IF NOT EXISTS ingested_files (
+    source      VARCHAR NOT NULL,
+    file_path   VARCHAR NOT NULL,   -- relative to the source's folder
+    file_sha256 VARCHAR NOT NULL,
+    size_bytes  BIGINT,
+    n_read      BIGINT,
+    ingested_at TIMESTAMPTZ,
+    run_id      VARCHAR
+);
+
+-- Grain: one row per rejected statement, with every reason and a scrubbed copy (contract §4).
+CREATE TABLE IF NOT EXISTS quarantine (
+    source         VARCHAR NOT NULL,
+    location       VARCHAR,         -- file:line or file#index
+    received_at    TIMESTAMPTZ NOT NULL,
+    reasons        VARCHAR[] NOT NULL,
+    raw_sha256     VARCHAR NOT NULL,
+    statement_pid  VARCHAR,         -- when the statement had a readable id
+    statement_json JSON,            -- scrubbed copy; NULL when the input was not JSON
+    run_id         VARCHAR
+);
+
+-- Grain: one row per (ingest run, source): the reconciliation read = loaded + quarantined + duplicates.
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id      VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    started_at  TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ,
+    files_read  BIGINT,
+    n_read      BIGINT,
+    n_loaded    BIGINT,
+    n_quarantined BIGINT,
+    n_duplicates  BIGINT
+);
