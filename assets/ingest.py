@@ -101,7 +101,7 @@ class Lander:
                 report.duplicates += 1
             elif verdict.row is not None:
                 report.loaded += 1
-                self._batch.append(verdict.row)
+                self._batch.append({**verdict.row, "run_id": self._run_id})
                 if len(self._batch) >= BATCH_ROWS:
                     self._flush()
             else:

@@ -50,6 +50,7 @@ LANDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id_from_content", "BOOLEAN"),
     ("content_sha256", "VARCHAR"),
     ("statement_json", "JSON"),
+    ("run_id", "VARCHAR"),
 )
 
 _DURATION = re.compile(

@@ -35,5 +35,11 @@ COURSE_OBJECT_CATEGORIES = frozenset({"enrolment", "course_outcome"})
 
 COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
 VIDEO_TYPE = "https://w3id.org/xapi/video/activity-type/video"
-# Problem items when a course has no structure file.
-PROBLEM_TYPES = ("http://adlnet.gov/expapi/activities/cmi.interaction", "http://adlnet.gov/expapi/activities/question")
+
+# Activity types the metrics recognise; "problem" types define problem items when a course has no structure file.
+ACTIVITY_TYPE_ROLES: dict[str, str] = {
+    COURSE_TYPE: "course",
+    VIDEO_TYPE: "video",
+    "http://adlnet.gov/expapi/activities/cmi.interaction": "problem",
+    "http://adlnet.gov/expapi/activities/question": "problem",
+}

@@ -1,6 +1,6 @@
 -- completion_learner_course
 -- grain: one row per (learner_pid, course_id) for every learner with a counted statement in the course
--- depends on: statements, dim_course, dim_course_module, dim_course_item, fct_problem_attempts, fct_item_completions
+-- depends on: statements, dim_course, fct_problem_attempts, fct_module_completions
 -- Definitions: contract §4. Module completion needs the course structure; without it the module columns are NULL.
 WITH s AS (
     SELECT * FROM statements WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
@@ -25,23 +25,9 @@ problems AS (
     FROM fct_problem_attempts
     GROUP BY learner_pid, course_id
 ),
-module_items AS (
-    SELECT a.learner_pid, a.course_id, m.module_id,
-           count(i.item_id) FILTER (WHERE i.required)                         AS n_required,
-           count(d.item_id) FILTER (WHERE i.required)                         AS n_required_done,
-           count(d.item_id)                                                   AS n_done
-    FROM activity AS a
-    JOIN dim_course_module AS m ON m.course_id = a.course_id
-    LEFT JOIN dim_course_item AS i ON i.course_id = m.course_id AND i.module_id = m.module_id
-    LEFT JOIN fct_item_completions AS d
-           ON d.learner_pid = a.learner_pid AND d.course_id = a.course_id AND d.item_id = i.item_id
-    GROUP BY a.learner_pid, a.course_id, m.module_id
-),
 modules AS (
-    SELECT learner_pid, course_id,
-           count(*) FILTER (WHERE CASE WHEN n_required > 0 THEN n_required_done = n_required ELSE n_done > 0 END)
-               AS modules_completed
-    FROM module_items
+    SELECT learner_pid, course_id, count(*) FILTER (WHERE completed) AS modules_completed
+    FROM fct_module_completions
     GROUP BY learner_pid, course_id
 ),
 outcome AS (

@@ -1,0 +1,57 @@
+"""Asset checks: counts reconcile, keys are unique, and the marts respect their own definitions (a GX suite).
+
+Blocking checks stop the run before anything downstream (and the analysts' copy) is rebuilt from bad data.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.landing import landing_key
+
+
+def build_reconciliation_check(source: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=landing_key(source), name="reconciles", blocking=True,
+                    required_resource_keys={"warehouse"},
+                    description="This run: read = loaded + quarantined + duplicates, and the loaded rows are in "
+                                "landed_statements.")
+    def reconciles(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        with context.resources.warehouse.writer() as con:
+            run = con.execute(
+                "SELECT n_read, n_loaded, n_quarantined, n_duplicates FROM ingest_runs WHERE run_id = ? AND source = ?",
+                [context.run_id, source]).fetchone()
+            landed = con.execute("SELECT count(*) FROM landed_statements WHERE run_id = ? AND source = ?",
+                                 [context.run_id, source]).fetchone()[0]
+        if run is None:
+            return dg.AssetCheckResult(passed=False, metadata={"error": "no ingest record for this run"})
+        read, loaded, quarantined, duplicates = run
+        return dg.AssetCheckResult(
+            passed=read == loaded + quarantined + duplicates and landed == loaded,
+            metadata={"read": read, "loaded": loaded, "quarantined": quarantined, "duplicates": duplicates,
+                      "rows_in_landed_statements": landed},
+        )
+
+    return reconciles
+
+
+def build_unique_key_check(table: str, columns: tuple[str, ...]) -> dg.AssetChecksDefinition:
+    key = ", ".join(columns)
+
+    @dg.asset_check(asset=table, name="unique_key", blocking=True, required_resource_keys={"warehouse"},
+                    description=f"({key}) identifies one row of {table}, with no NULL part.")
+    def unique_key(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        with context.resources.warehouse.writer() as con:
+            duplicates, nulls = con.execute(
+                f"SELECT count(*) - count(DISTINCT ({key})), count(*) FILTER (WHERE {' OR '.join(f'{c} IS NULL' for c in columns)}) "
+                f"FROM {table}").fetchone()
+        return dg.AssetCheckResult(passed=duplicates == 0 and nulls == 0,
+                                   metadata={"duplicate_keys": duplicates, "null_keys": nulls})
+
+    return unique_key
+
+
+UNIQUE_KEYS = {
+    "statements": ("statement_pid",),
+    "completion_learner_course": ("learner_pid", "course_id"),
+    "engagement_learner_week": ("learner_pid", "course_id", "week_start"),
+}

@@ -1,0 +1,24 @@
+"""The analysts' copy: a read-only DuckDB file and Parquet tables, published after every successful refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import dagster as dg
+
+# What analysts read; landing and staging tables stay with the writer.
+PUBLISHED_TABLES = [
+    "statements", "quarantine", "completion_learner_course", "engagement_learner_week", "fct_module_completions",
+    "dim_course", "dim_course_module", "dim_course_item", "dim_verb", "dim_source", "ingest_runs",
+]
+
+
+def build_publish_asset(upstream: Iterable[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(key="analyst_copy", deps=list(upstream), group_name="publish", required_resource_keys={"warehouse"},
+              kinds={"duckdb", "parquet"},
+              description="Read-only copy of the warehouse for analysts (DuckDB file + Parquet), swapped in atomically.")
+    def analyst_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        path = context.resources.warehouse.publish(PUBLISHED_TABLES)
+        return dg.MaterializeResult(metadata={"path": str(path), "tables": len(PUBLISHED_TABLES)})
+
+    return analyst_copy

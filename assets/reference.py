@@ -1,0 +1,63 @@
+"""Reference tables the models join: the verb and activity-type vocabulary, the sources, the course structure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from schemas.course_structure import load_structure, structure_tables
+from schemas.vocabulary import ACTIVITY_TYPE_ROLES, VERB_CATEGORIES
+
+STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
+_STRUCTURE_SCHEMAS = {
+    "dim_course": {"course_id": pl.String, "title": pl.String, "start_date": pl.Date, "end_date": pl.Date,
+                   "n_modules": pl.Int64},
+    "dim_course_module": {"course_id": pl.String, "module_id": pl.String, "title": pl.String,
+                          "position": pl.Int64, "n_items": pl.Int64, "n_required": pl.Int64},
+    "dim_course_item": {"course_id": pl.String, "module_id": pl.String, "item_id": pl.String,
+                        "item_type": pl.String, "required": pl.Boolean, "title": pl.String,
+                        "video_length_s": pl.Float64},
+}
+
+
+def _replace(con, table: str, frame: pl.DataFrame) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame")
+
+
+def build_reference_assets(structure_path: Path | None, handbook_sources: dict[str, bool]) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec("dim_verb", group_name="reference", description="Verb IRI → category and short name."),
+            dg.AssetSpec("dim_activity_type", group_name="reference",
+                         description="Activity type IRI → role (video, problem, course)."),
+            dg.AssetSpec("dim_source", group_name="reference", description="Configured sources."),
+            *[dg.AssetSpec(t, group_name="reference", description="From the course structure file.")
+              for t in STRUCTURE_TABLES],
+        ],
+        required_resource_keys={"warehouse"},
+    )
+    def reference_tables(context: dg.AssetExecutionContext):
+        courses = load_structure(structure_path) if structure_path and structure_path.exists() else []
+        if structure_path and not structure_path.exists():
+            context.log.warning(f"no course structure at {structure_path}: module columns will be NULL")
+        tables = structure_tables(courses)
+        with context.resources.warehouse.writer() as con:
+            _replace(con, "dim_verb", pl.DataFrame(
+                [{"verb_id": v, "category": c, "verb_name": v.rstrip("/").rsplit("/", 1)[-1]}
+                 for v, c in VERB_CATEGORIES.items()]))
+            _replace(con, "dim_activity_type", pl.DataFrame(
+                [{"activity_type": t, "role": r} for t, r in ACTIVITY_TYPE_ROLES.items()]))
+            _replace(con, "dim_source", pl.DataFrame(
+                [{"source": s, "is_handbook": h} for s, h in handbook_sources.items()],
+                schema={"source": pl.String, "is_handbook": pl.Boolean}))
+            for table in STRUCTURE_TABLES:
+                _replace(con, table, pl.DataFrame(tables[table], schema=_STRUCTURE_SCHEMAS[table], orient="row"))
+        for table in STRUCTURE_TABLES:
+            yield dg.MaterializeResult(asset_key=table, metadata={"rows": len(tables[table])})
+        for key, rows in (("dim_verb", len(VERB_CATEGORIES)), ("dim_activity_type", len(ACTIVITY_TYPE_ROLES)),
+                          ("dim_source", len(handbook_sources))):
+            yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows})
+
+    return reference_tables

@@ -1,0 +1,155 @@
+"""The `lola` command (contract §1). Every error a user can cause is one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from pipelines.config import Config, ConfigError, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"lola: {message}", err=True)
+    sys.exit(code)
+
+
+def user_errors(command):
+    """Turn the errors a user can cause into one line and exit code 2."""
+    from assets.files import UnreadableInput
+    from schemas.course_structure import StructureError
+    from schemas.pseudonyms import PseudonymKeyError
+    from warehouse.db import WarehouseBusy
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, PseudonymKeyError, StructureError, UnreadableInput, WarehouseBusy) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                             help="Configuration file (default: ./lola.toml, or the built-in demo defaults).")
+
+
+def _config(config_path: str | None) -> Config:
+    return load_config(config_path)
+
+
+def _dagster_home(config: Config) -> Path:
+    """The instance folder, holding a copy of the project's dagster.yaml."""
+    home = config.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if PROJECT_DAGSTER_YAML.is_file() and (not target.exists() or target.read_bytes() != PROJECT_DAGSTER_YAML.read_bytes()):
+        shutil.copyfile(PROJECT_DAGSTER_YAML, target)
+    return home
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """LOLA: xAPI traces of the AI4T MOOC and handbook → validated, pseudonymized DuckDB tables."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--xapi-version", type=click.Choice(["1.0.3", "2.0.0"]), default=None,
+              help="Rules to apply (default: each statement's `version`, else 1.0.3).")
+@config_option
+@user_errors
+def validate(paths: tuple[str, ...], xapi_version: str | None, config_path: str | None) -> None:
+    """Validate xAPI statements without storing anything: one JSON line per statement.
+
+    PATH is a .json file (one statement or an array), a .ndjson/.jsonl file (.gz allowed), a directory, or - for
+    NDJSON on stdin. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
+    """
+    from assets.files import read_paths
+    from schemas.validation import validate_statement
+
+    any_invalid = False
+    out = sys.stdout
+    for raw in read_paths(list(paths)):
+        errors = [f"$: {raw.parse_error}"] if raw.parse_error else validate_statement(raw.value, xapi_version).errors
+        any_invalid |= bool(errors)
+        out.write(json.dumps({"source": raw.location, "valid": not errors, "errors": errors}, ensure_ascii=False) + "\n")
+    sys.exit(EXIT_FAILED if any_invalid else EXIT_OK)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder to write into.")
+@click.option("--learners", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@config_option
+@user_errors
+def generate(out_dir: str, learners: int, seed: int, config_path: str | None) -> None:
+    """Write a synthetic AI4T cohort: MOOC and handbook statements (NDJSON), the course structure, the RCT file."""
+    from pipelines.cohort import build_cohort, write_cohort
+
+    summary = write_cohort(build_cohort(learners=learners, seed=seed), Path(out_dir))
+    click.echo(f"generated {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@main.command()
+@click.option("--source", "source_name", default=None, help="Only this source (default: every configured source).")
+@click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
+              help="Backfill one local day: forget its statements, then read every file again.")
+@click.option("--all", "everything", is_flag=True, help="Forget the landed data and read every file again.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@config_option
+@user_errors
+def refresh(source_name: str | None, day: str | None, everything: bool, quiet: bool, config_path: str | None) -> None:
+    """Materialize the pipeline through Dagster: ingest → validate → pseudonymize → warehouse → checks.
+
+    Without --date or --all, only new or changed files are read. Exit 0 ok, 1 a blocking check failed, 2 config error.
+    """
+    from pipelines.refresh import RefreshRequest, run_refresh
+
+    if day and everything:
+        _fail("--date and --all are exclusive")
+    try:
+        parsed_day = date.fromisoformat(day) if day else None
+    except ValueError:
+        _fail(f"--date: expected YYYY-MM-DD, got {day!r}")
+    config = _config(config_path)
+    sources = [config.source(source_name).name] if source_name else [s.name for s in config.sources]
+    mode = "all" if everything else "date" if parsed_day else "incremental"
+    outcome = run_refresh(config, _dagster_home(config), RefreshRequest(sources, mode, parsed_day))
+    if not quiet or not outcome.ok:
+        click.echo(outcome.report, err=not outcome.ok)
+    sys.exit(EXIT_OK if outcome.ok else EXIT_FAILED)
+
+
+@main.command()
+@config_option
+@user_errors
+def summary(config_path: str | None) -> None:
+    """Summarize the analysts' copy of the warehouse: counts, learners, completion per module, where to look next."""
+    from pipelines.summary import summarize
+
+    click.echo(summarize(_config(config_path)))
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
+@config_option
+@user_errors
+def dev(dagster_args: tuple[str, ...], config_path: str | None) -> None:
+    """Open the Dagster UI on this configuration's instance (arguments go to `dagster dev`)."""
+    config = _config(config_path)
+    env = {**os.environ, "DAGSTER_HOME": str(_dagster_home(config))}
+    if config_path:
+        env["LOLA_CONFIG"] = str(Path(config_path).resolve())
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execve(dagster, [str(dagster), "dev", "-m", "pipelines.definitions", *dagster_args], env)

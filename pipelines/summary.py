@@ -1,0 +1,45 @@
+"""`lola summary`: what the last refresh produced, read from the analysts' copy (never the writer's file)."""
+
+from __future__ import annotations
+
+from pipelines.config import Config, ConfigError
+from warehouse.db import PUBLISHED_DB, connect
+
+
+def summarize(config: Config) -> str:
+    path = config.published_dir / PUBLISHED_DB
+    if not path.exists():
+        raise ConfigError(f"no analysts' copy at {path} yet: run `lola refresh` first")
+    con = connect(path, config.timezone, read_only=True)
+    try:
+        lines = ["statements by source (all refreshes):"]
+        for source, read, loaded, quarantined, duplicates, counted in con.execute("""
+            SELECT r.source, sum(n_read), sum(n_loaded), sum(n_quarantined), sum(n_duplicates),
+                   (SELECT count(*) FROM statements s WHERE s.source = r.source)
+            FROM ingest_runs r GROUP BY r.source ORDER BY r.source""").fetchall():
+            lines.append(f"  {source:<10} read {read:>8,}  loaded {loaded:>8,}  quarantined {quarantined:>6,}  "
+                         f"duplicates {duplicates:>6,}  counted {counted:>8,}")
+        learners, courses = con.execute(
+            "SELECT count(DISTINCT learner_pid), count(DISTINCT course_id) FROM completion_learner_course").fetchone()
+        lines.append(f"learners: {learners:,} in {courses} course(s)")
+        lines.append("completion by module position (share of learners with activity in a course that has a structure):")
+        for position, done, total in con.execute("""
+            SELECT position, count(*) FILTER (WHERE completed), count(*)
+            FROM fct_module_completions GROUP BY position ORDER BY position""").fetchall():
+            lines.append(f"  module {position}: {done / total:6.1%} ({done:,} of {total:,})")
+        completed, passed = con.execute(
+            "SELECT count(*) FILTER (WHERE completed), count(*) FILTER (WHERE passed) FROM completion_learner_course"
+        ).fetchone()
+        lines.append(f"course completed: {completed:,}; passed: {passed:,}")
+    finally:
+        con.close()
+    lines += [
+        f"warehouse (single writer): {config.warehouse_path}",
+        f"analysts' copy (read-only): {path} and Parquet tables in {config.published_dir}/",
+        "next:",
+        "  .venv/bin/lola dev                       # Dagster UI with the assets, checks and runs",
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{path}', read_only=True)"
+        ".sql('FROM completion_learner_course LIMIT 5'))\"",
+        f"  .venv/bin/python -c \"import polars as pl; print(pl.read_parquet('{config.published_dir}/engagement_learner_week.parquet'))\"",
+    ]
+    return "\n".join(lines)
