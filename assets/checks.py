@@ -3,8 +3,6 @@
 Blocking checks stop the run before anything downstream (and the analysts' copy) is rebuilt from bad data.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.landing import landing_key
@@ -19,9 +17,9 @@ def build_reconciliation_check(source: str) -> dg.AssetChecksDefinition:
         with context.resources.warehouse.writer() as con:
             run = con.execute(
                 "SELECT n_read, n_loaded, n_quarantined, n_duplicates FROM ingest_runs WHERE run_id = ? AND source = ?",
-                [context.run_id, source]).fetchone()
+                [context.run.run_id, source]).fetchone()
             landed = con.execute("SELECT count(*) FROM landed_statements WHERE run_id = ? AND source = ?",
-                                 [context.run_id, source]).fetchone()[0]
+                                 [context.run.run_id, source]).fetchone()[0]
         if run is None:
             return dg.AssetCheckResult(passed=False, metadata={"error": "no ingest record for this run"})
         read, loaded, quarantined, duplicates = run

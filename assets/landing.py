@@ -1,7 +1,5 @@
 """Landing assets: one per configured source, each reading its new input and landing it (see assets.ingest)."""
 
-from __future__ import annotations
-
 from datetime import date
 from pathlib import Path
 

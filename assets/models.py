@@ -1,7 +1,5 @@
 """One asset per SQL model of the warehouse (staging → core → marts), ordered by each model's `depends on:` line."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """The analysts' copy: a read-only DuckDB file and Parquet tables, published after every successful refresh."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """Reference tables the models join: the verb and activity-type vocabulary, the sources, the course structure."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -45,9 +45,9 @@ def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest) -> 
     run_config = {
         "ops": {landing_key(s).to_python_identifier(): {"config": {
             "mode": request.mode, "day": request.day.isoformat() if request.day else None}} for s in request.sources},
-        # Schedulers want quiet runs: Dagster's console shows warnings and errors only; the run's full event log
-        # stays in the instance (`lola dev` shows it).
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+        # Schedulers want quiet runs: the report below says what matters; the run's full event log, with
+        # every warning and stack trace, stays in the instance (`lola dev` shows it).
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     try:
@@ -61,7 +61,7 @@ def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest) -> 
 def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
     lines = []
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         if materialization.asset_key.path[0] == "landing":
             m = {k: v.value for k, v in materialization.metadata.items()}
             lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {m['files_read']} new file(s): "

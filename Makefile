@@ -1,0 +1,35 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# The demo's key: LOLA_PSEUDONYM_KEY when set, else a local key file made once (never committed: .lola/ is ignored).
+DEMO_KEY := .lola/key
+
+.PHONY: demo test dev clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+$(DEMO_KEY):
+	@mkdir -p $(dir $@)
+	@(umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@)
+	@echo "make: created a local pseudonymization key in $@ (mode 0600); export LOLA_PSEUDONYM_KEY to use your own"
+
+demo: $(STAMP)
+	@if [ -z "$$LOLA_PSEUDONYM_KEY" ]; then $(MAKE) --no-print-directory $(DEMO_KEY); fi
+	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY))}" && \
+	  $(BIN)/lola generate --out data && \
+	  $(BIN)/lola refresh --all && \
+	  echo && $(BIN)/lola summary
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+dev: $(STAMP)
+	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev
+
+clean:
+	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/published .dagster
