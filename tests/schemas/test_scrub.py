@@ -1,0 +1,59 @@
+"""The scrubbed copy keeps the statement's shape and nothing that identifies a person."""
+
+import json
+
+from schemas.pseudonyms import Pseudonymizer
+from schemas.scrub import Scrubber
+
+KEY = bytes(range(32))
+CANARIES = ["canary.learner@example.org", "Canary Person", "canary-account-77", "10.20.30.40",
+            "Mozilla/5.0 CanaryBrowser", "canary free text answer", "deadbeefcanarysession0000000000", "Canary thread title"]
+
+
+def canary_statement() -> dict:
+    return {
+        "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+        "actor": {"objectType": "Agent", "name": "Canary Person", "mbox": "mailto:canary.learner@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}},
+        "object": {"id": "https://lms.fun-mooc.fr/xblock/problem1", "objectType": "Activity",
+                   "definition": {"type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+                                  "name": {"en": "Question 1"}}},
+        "result": {"response": "canary free text answer", "success": True, "score": {"scaled": 0.5}},
+        "context": {
+            "instructor": {"account": {"homePage": "https://lms.fun-mooc.fr", "name": "canary-account-77"}},
+            "team": {"objectType": "Group", "member": [{"mbox": "mailto:canary.learner@example.org", "name": "Canary Person"}]},
+            "statement": {"objectType": "StatementRef", "id": "9e13cefd-53d3-4eac-b5ed-2cf6693903bb"},
+            "contextActivities": {"parent": [{"id": "https://forum.example.org/t/1", "definition": {
+                "type": "http://id.tincanapi.com/activitytype/discussion", "name": {"en": "Canary thread title"}}}]},
+            "extensions": {"https://w3id.org/xapi/openedx/extensions/session-id": "deadbeefcanarysession0000000000",
+                           "http://id.tincanapi.com/extension/ip-address": "10.20.30.40",
+                           "http://id.tincanapi.com/extension/user-agent": "Mozilla/5.0 CanaryBrowser",
+                           "https://example.org/ext/where": "seen at 10.20.30.40",
+                           "https://w3id.org/xapi/video/extensions/length": 195.0},
+        },
+        "authority": {"objectType": "Agent", "account": {"homePage": "https://lrs.example.org", "name": "canary-account-77"}},
+        "timestamp": "2023-01-10T09:00:00+01:00",
+    }
+
+
+def test_no_canary_survives_and_the_shape_does():
+    pz = Pseudonymizer(KEY)
+    scrubbed = Scrubber(pz).statement(canary_statement())
+    text = json.dumps(scrubbed)
+    for canary in CANARIES:
+        assert canary not in text, canary
+    assert scrubbed["actor"] == {"objectType": "Agent", "learner_pid": pz.agent_pid({"mbox": "mailto:canary.learner@example.org"})}
+    assert scrubbed["id"] == pz.statement_pid("6690e6c9-3ef0-4ed3-8b37-7f3964730bee")
+    assert scrubbed["context"]["statement"]["id"] == pz.statement_pid("9e13cefd-53d3-4eac-b5ed-2cf6693903bb")
+    assert scrubbed["result"] == {"success": True, "score": {"scaled": 0.5}}
+    assert scrubbed["object"]["definition"]["name"] == {"en": "Question 1"}  # course content stays
+    assert scrubbed["context"]["extensions"] == {"https://w3id.org/xapi/video/extensions/length": 195.0}
+
+
+def test_malformed_statements_are_scrubbed_too():
+    pz = Pseudonymizer(KEY)
+    bad = {"actor": {"mbox": "mailto:canary.learner@example.org", "account": {"homePage": 3, "name": "canary-account-77"}},
+           "verb": "not an object", "object": ["canary.learner@example.org"], "id": 12}
+    text = json.dumps(Scrubber(pz).statement(bad))
+    assert "canary" not in text
+    assert Scrubber(pz).statement("a bare string with canary.learner@example.org") is None
