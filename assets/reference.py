@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from schemas.course_structure import load_structure, structure_tables
+from schemas.course_structure import Course, load_structure, structure_tables
 from schemas.vocabulary import ACTIVITY_TYPE_ROLES, VERB_CATEGORIES
 
 STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
@@ -24,6 +24,22 @@ def _replace(con, table: str, frame: pl.DataFrame) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame")
 
 
+def load_reference_tables(con, courses: list[Course], handbook_sources: dict[str, bool]) -> dict[str, int]:
+    """(Re)write every reference table; returns the row count of each."""
+    tables = structure_tables(courses)
+    frames = {
+        "dim_verb": pl.DataFrame([{"verb_id": v, "category": c, "verb_name": v.rstrip("/").rsplit("/", 1)[-1]}
+                                  for v, c in VERB_CATEGORIES.items()]),
+        "dim_activity_type": pl.DataFrame([{"activity_type": t, "role": r} for t, r in ACTIVITY_TYPE_ROLES.items()]),
+        "dim_source": pl.DataFrame([{"source": s, "is_handbook": h} for s, h in handbook_sources.items()],
+                                   schema={"source": pl.String, "is_handbook": pl.Boolean}),
+        **{t: pl.DataFrame(tables[t], schema=_STRUCTURE_SCHEMAS[t], orient="row") for t in STRUCTURE_TABLES},
+    }
+    for table, frame in frames.items():
+        _replace(con, table, frame)
+    return {table: frame.height for table, frame in frames.items()}
+
+
 def build_reference_assets(structure_path: Path | None, handbook_sources: dict[str, bool]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         specs=[
@@ -40,22 +56,9 @@ def build_reference_assets(structure_path: Path | None, handbook_sources: dict[s
         courses = load_structure(structure_path) if structure_path and structure_path.exists() else []
         if structure_path and not structure_path.exists():
             context.log.warning(f"no course structure at {structure_path}: module columns will be NULL")
-        tables = structure_tables(courses)
         with context.resources.warehouse.writer() as con:
-            _replace(con, "dim_verb", pl.DataFrame(
-                [{"verb_id": v, "category": c, "verb_name": v.rstrip("/").rsplit("/", 1)[-1]}
-                 for v, c in VERB_CATEGORIES.items()]))
-            _replace(con, "dim_activity_type", pl.DataFrame(
-                [{"activity_type": t, "role": r} for t, r in ACTIVITY_TYPE_ROLES.items()]))
-            _replace(con, "dim_source", pl.DataFrame(
-                [{"source": s, "is_handbook": h} for s, h in handbook_sources.items()],
-                schema={"source": pl.String, "is_handbook": pl.Boolean}))
-            for table in STRUCTURE_TABLES:
-                _replace(con, table, pl.DataFrame(tables[table], schema=_STRUCTURE_SCHEMAS[table], orient="row"))
-        for table in STRUCTURE_TABLES:
-            yield dg.MaterializeResult(asset_key=table, metadata={"rows": len(tables[table])})
-        for key, rows in (("dim_verb", len(VERB_CATEGORIES)), ("dim_activity_type", len(ACTIVITY_TYPE_ROLES)),
-                          ("dim_source", len(handbook_sources))):
-            yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows})
+            counts = load_reference_tables(con, courses, handbook_sources)
+        for table, rows in counts.items():
+            yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows})
 
     return reference_tables

@@ -46,6 +46,28 @@ def load_models() -> list[Model]:
     return models
 
 
+def in_build_order(models: list[Model]) -> list[Model]:
+    """Models ordered so that each comes after the models it depends on (tables not built here are inputs)."""
+    by_name = {m.name: m for m in models}
+    ordered: list[Model] = []
+    placed: set[str] = set()
+
+    def place(model: Model, path: tuple[str, ...]) -> None:
+        if model.name in placed:
+            return
+        if model.name in path:
+            raise ValueError(f"models depend on each other in a cycle: {' -> '.join(path + (model.name,))}")
+        for name in model.depends_on:
+            if name in by_name:
+                place(by_name[name], path + (model.name,))
+        placed.add(model.name)
+        ordered.append(model)
+
+    for model in models:
+        place(model, ())
+    return ordered
+
+
 def materialize(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     """(Re)build the model's table atomically and return its row count."""
     con.execute("BEGIN")
