@@ -1,0 +1,89 @@
+"""The `lola` command as a user runs it: output formats, exit codes, one-line errors (never a traceback)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOLA = str(Path(sys.executable).with_name("lola"))
+VALID = {"actor": {"mbox": "mailto:a@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+         "object": {"id": "https://example.org/page"}}
+INVALID = {"actor": {"mbox": "mailto:a@example.org"}, "object": {"id": "https://example.org/page"}}
+
+
+def lola(*args, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None):
+    return subprocess.run([LOLA, *args], input=stdin, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def assert_one_line_error(result, code: int = 2):
+    assert result.returncode == code, result
+    assert result.stderr.startswith("lola: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["refresh"], ["summary"], ["dev"]])
+def test_every_command_has_help(command):
+    result = lola(*command, "--help")
+    assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_validate_reports_each_statement_with_its_location(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "s.ndjson").write_text(json.dumps(VALID) + "\n\n" + json.dumps(INVALID) + "\nnot json\n")
+    (tmp_path / "d" / "a.json").write_text(json.dumps([VALID, INVALID]))
+    result = lola("validate", str(tmp_path / "d"))
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    by_source = {Path(line["source"]).name: line for line in lines}
+    assert set(by_source) == {"a.json#0", "a.json#1", "s.ndjson:1", "s.ndjson:3", "s.ndjson:4"}
+    assert by_source["s.ndjson:1"] == {"source": by_source["s.ndjson:1"]["source"], "valid": True, "errors": []}
+    assert any(e.startswith("verb") for e in by_source["s.ndjson:3"]["errors"])
+    assert by_source["s.ndjson:4"]["errors"][0].startswith("$: not valid JSON")
+
+
+def test_validate_reads_stdin_and_exits_zero_when_all_are_valid():
+    result = lola("validate", "-", stdin=json.dumps(VALID) + "\n" + json.dumps(VALID) + "\n")
+    assert result.returncode == 0
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == ["-:1", "-:2"]
+
+
+def test_validate_a_missing_path_is_a_usage_error(tmp_path):
+    assert_one_line_error(lola("validate", str(tmp_path / "nope.ndjson")))
+    (tmp_path / "notes.txt").write_text("x")
+    assert_one_line_error(lola("validate", str(tmp_path / "notes.txt")))
+
+
+def test_refresh_without_a_key_is_a_startup_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "LOLA_PSEUDONYM_KEY"}
+    result = subprocess.run([LOLA, "refresh"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert_one_line_error(result)
+    assert "LOLA_PSEUDONYM_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["ab" * 16, "c2hvcnQ="])
+def test_refresh_with_a_short_key_is_a_startup_error(tmp_path, key):
+    assert_one_line_error(lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": key}))
+
+
+@pytest.mark.parametrize("args", [["--date", "2023-13-01"], ["--date", "2023-01-01", "--all"], ["--source", "nope"]])
+def test_refresh_bad_arguments(tmp_path, args):
+    assert_one_line_error(lola("refresh", *args, cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32}))
+
+
+def test_refresh_bad_config_and_bad_structure(tmp_path):
+    env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
+    (tmp_path / "bad.toml").write_text('[warehouse]\ntimezone = "Nowhere/City"\n')
+    assert_one_line_error(lola("refresh", "--config", str(tmp_path / "bad.toml"), env=env))
+    (tmp_path / "lola.toml").write_text('[course]\nstructure = "s.json"\n')
+    (tmp_path / "s.json").write_text('[{"course_id": "x"}]')
+    result = lola("refresh", cwd=tmp_path, env=env)
+    assert_one_line_error(result)
+    assert "course structure" in result.stderr
+
+
+def test_summary_before_any_refresh(tmp_path):
+    assert_one_line_error(lola("summary", cwd=tmp_path))

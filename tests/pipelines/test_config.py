@@ -1,0 +1,48 @@
+"""lola.toml (contract §2): defaults, paths relative to the file, one-line errors."""
+
+import pytest
+
+from pipelines.config import ConfigError, load_config
+
+
+def test_defaults_serve_the_demo(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    config = load_config()
+    assert config.warehouse_path == tmp_path / "warehouse" / "lola.duckdb"
+    assert [(s.name, s.kind, s.handbook) for s in config.sources] == [("mooc", "files", False), ("handbook", "files", True)]
+    assert config.dagster_home == tmp_path / ".dagster"
+
+
+def test_relative_paths_are_relative_to_the_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    folder = tmp_path / "lab"
+    folder.mkdir()
+    (folder / "my.toml").write_text('[warehouse]\npath = "wh/x.duckdb"\ntimezone = "Europe/Rome"\n'
+                                    '[[source]]\nname = "drops"\nkind = "files"\npath = "in"\n')
+    config = load_config(folder / "my.toml")
+    assert config.warehouse_path == folder / "wh" / "x.duckdb"
+    assert config.published_dir == folder / "wh" / "published"
+    assert config.sources[0].path == folder / "in"
+    assert config.dagster_home == folder / ".dagster"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[warehouse]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+    ('[[source]]\nname = "x"\nkind = "ftp"\n', "`kind` must be one of"),
+    ('[[source]]\nname = "x"\nkind = "files"\n', "needs `path`"),
+    ('[[source]]\nname = "x"\nkind = "files"\npath = "a"\n[[source]]\nname = "x"\nkind = "files"\npath = "b"\n', "unique"),
+    ("[warehouse\n", "not valid TOML"),
+    ('[warehouse]\nretention_days = -3\n', "retention_days"),
+])
+def test_bad_configuration_is_one_clear_line(tmp_path, text, message):
+    path = tmp_path / "lola.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_named_file_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
