@@ -53,3 +53,25 @@ UNIQUE_KEYS = {
     "completion_learner_course": ("learner_pid", "course_id"),
     "engagement_learner_week": ("learner_pid", "course_id", "week_start"),
 }
+
+
+def build_expectations_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=table, name="expectations", blocking=True, required_resource_keys={"warehouse"},
+                    description=f"The Great Expectations suite of {table} (assets/expectations.py).")
+    def expectations(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        from assets.expectations import run_suite  # GX takes seconds to import: only when the check runs
+
+        with context.resources.warehouse.writer() as con:
+            frame = con.execute(f"SELECT * FROM {table}").df()
+        outcomes = run_suite(table, frame)
+        failed = [o for o in outcomes if not o.success]
+        return dg.AssetCheckResult(
+            passed=not failed,
+            metadata={"expectations": len(outcomes), "failed": len(failed),
+                      **{o.expectation: f"{o.unexpected} unexpected rows" for o in failed}},
+        )
+
+    return expectations
+
+
+EXPECTATION_TABLES = ("completion_learner_course", "engagement_learner_week")

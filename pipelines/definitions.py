@@ -6,7 +6,8 @@ import os
 
 import dagster as dg
 
-from assets.checks import UNIQUE_KEYS, build_reconciliation_check, build_unique_key_check
+from assets.checks import (EXPECTATION_TABLES, UNIQUE_KEYS, build_expectations_check, build_reconciliation_check,
+                           build_unique_key_check)
 from assets.landing import build_file_landing_asset, landing_key
 from assets.models import build_model_assets
 from assets.publish import build_publish_asset
@@ -37,6 +38,7 @@ def build_definitions(config: Config) -> dg.Definitions:
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
             *(build_unique_key_check(table, columns) for table, columns in UNIQUE_KEYS.items()),
+            *(build_expectations_check(table) for table in EXPECTATION_TABLES),
         ],
         jobs=[refresh],
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",
