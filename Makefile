@@ -10,7 +10,8 @@ DEMO_KEY := .lola/key
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# compat mode: a path entry, so a user's warehouse/ output folder can never shadow the warehouse package
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 $(DEMO_KEY):
