@@ -123,7 +123,8 @@ def course_id(statement: dict) -> str | None:
 class RowBuilder:
     def __init__(self, pseudonymizer: Pseudonymizer):
         self._pz = pseudonymizer
-        self._scrubber = Scrubber(pseudonymizer)
+        self._valid_scrubber = Scrubber(pseudonymizer, scan_every_string=False)
+        self._any_scrubber = Scrubber(pseudonymizer, scan_every_string=True)
 
     def statement_pid(self, statement: dict) -> tuple[str, bool]:
         """(pseudonymized id, whether the id was derived from the content because the statement had none)."""
@@ -131,8 +132,9 @@ class RowBuilder:
             return self._pz.statement_pid(statement["id"]), False
         return self._pz.statement_pid(str(uuid.uuid5(_CONTENT_ID_NAMESPACE, content_sha256(statement)))), True
 
-    def scrubbed_json(self, statement: object) -> str:
-        return json.dumps(self._scrubber.statement(statement), ensure_ascii=False, separators=(",", ":"))
+    def scrubbed_json(self, statement: object, valid: bool = False) -> str:
+        scrubber = self._valid_scrubber if valid else self._any_scrubber
+        return json.dumps(scrubber.statement(statement), ensure_ascii=False, separators=(",", ":"))
 
     def row(self, statement: dict, source: str, sha256: str) -> dict:
         """The landed row of a valid statement; sha256 is its content hash (see content_sha256)."""
@@ -173,5 +175,5 @@ class RowBuilder:
             "xapi_version": statement.get("version"),
             "id_from_content": from_content,
             "content_sha256": sha256,
-            "statement_json": self.scrubbed_json(statement),
+            "statement_json": self.scrubbed_json(statement, valid=True),
         }

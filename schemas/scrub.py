@@ -41,8 +41,13 @@ def _is_agent(value: dict) -> bool:
 
 
 class Scrubber:
-    def __init__(self, pseudonymizer: Pseudonymizer):
+    """scan_every_string: look for e-mails and IP addresses in every string, not only in extension values.
+    Needed for quarantined statements, whose structure cannot be trusted; valid ones hold free text only in
+    the places this module drops by position, and in extensions."""
+
+    def __init__(self, pseudonymizer: Pseudonymizer, scan_every_string: bool = True):
         self._pz = pseudonymizer
+        self._scan_all = scan_every_string
 
     def statement(self, statement: object) -> object:
         """Scrubbed copy of a parsed statement (any JSON value)."""
@@ -126,17 +131,17 @@ class Scrubber:
     def _extensions(self, extensions: object) -> object:
         if not isinstance(extensions, dict):
             return self._any(extensions)
-        return {k: self._any(v) for k, v in extensions.items()
+        return {k: self._any(v, scan=True) for k, v in extensions.items()
                 if k not in DROPPED_EXTENSIONS and not _looks_personal(v)}
 
-    def _any(self, value: object) -> object:
-        """Generic walk: agents anywhere are pseudonymized, personal-looking strings are dropped."""
+    def _any(self, value: object, scan: bool = False) -> object:
+        """Generic walk: agents anywhere are pseudonymized, personal-looking strings are dropped where scanned."""
         if isinstance(value, dict):
             if _is_agent(value):
                 return self._agent(value)
-            return {k: self._any(v) for k, v in value.items()}
+            return {k: self._any(v, scan) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._any(v) for v in value]
-        if _looks_personal(value):
+            return [self._any(v, scan) for v in value]
+        if (scan or self._scan_all) and _looks_personal(value):
             return None
         return value

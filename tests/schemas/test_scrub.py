@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from schemas.pseudonyms import Pseudonymizer
 from schemas.scrub import Scrubber
 
@@ -36,9 +38,10 @@ def canary_statement() -> dict:
     }
 
 
-def test_no_canary_survives_and_the_shape_does():
+@pytest.mark.parametrize("scan_every_string", [True, False])
+def test_no_canary_survives_and_the_shape_does(scan_every_string):
     pz = Pseudonymizer(KEY)
-    scrubbed = Scrubber(pz).statement(canary_statement())
+    scrubbed = Scrubber(pz, scan_every_string).statement(canary_statement())
     text = json.dumps(scrubbed)
     for canary in CANARIES:
         assert canary not in text, canary
