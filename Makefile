@@ -11,7 +11,7 @@ DEMO_KEY := .lola/key
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@# compat mode: a path entry, so a user's warehouse/ output folder can never shadow the warehouse package
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 $(DEMO_KEY):

@@ -36,6 +36,12 @@ def user_errors(command):
             return command(*args, **kwargs)
         except (ConfigError, PseudonymKeyError, StructureError, UnreadableInput, WarehouseBusy) as exc:
             _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+        except Exception as exc:  # a bug, not the user's input: one line, the traceback only on request
+            if os.environ.get("LOLA_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (LOLA_DEBUG=1 shows the traceback)", EXIT_FAILED)
 
     return wrapper
 
@@ -98,7 +104,10 @@ def generate(out_dir: str, learners: int, seed: int, config_path: str | None) ->
     from pipelines.cohort import build_cohort, write_cohort
 
     summary = write_cohort(build_cohort(learners=learners, seed=seed), Path(out_dir))
-    click.echo(f"generated {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    files = summary.pop("files")
+    click.echo(f"generated {out_dir}/: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary.items()))
+    for relative, lines in files.items():
+        click.echo(f"  {relative}: {lines:,} statements")
 
 
 @main.command()

@@ -85,5 +85,12 @@ def test_refresh_bad_config_and_bad_structure(tmp_path):
     assert "course structure" in result.stderr
 
 
+def test_generate_into_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    usage = lola("generate", "--out", str(tmp_path / "taken"), "--learners", "5")
+    assert usage.returncode == 2 and "is a file" in usage.stderr and "Traceback" not in usage.stderr
+    assert_one_line_error(lola("generate", "--out", str(tmp_path / "taken" / "sub"), "--learners", "5"))
+
+
 def test_summary_before_any_refresh(tmp_path):
     assert_one_line_error(lola("summary", cwd=tmp_path))
