@@ -99,9 +99,7 @@ class Scrubber:
         for key, value in activity.items():
             if key == "definition" and isinstance(value, dict):
                 learner_authored = value.get("type") in LEARNER_AUTHORED_ACTIVITY_TYPES
-                out[key] = {k: self._extensions(v) if k == "extensions" else self._any(v)
-                            for k, v in value.items()
-                            if not (learner_authored and k in ("name", "description"))}
+                out[key] = self._members(value, dropped=("name", "description") if learner_authored else ())
             else:
                 out[key] = self._any(value)
         return out
@@ -109,8 +107,12 @@ class Scrubber:
     def _result(self, result: object) -> object:
         if not isinstance(result, dict):
             return self._any(result)
+        return self._members(result, dropped=("response",))
+
+    def _members(self, mapping: dict, dropped: tuple[str, ...]) -> dict:
+        """A definition or result: its extensions scrubbed as extensions, the dropped members left out."""
         return {k: self._extensions(v) if k == "extensions" else self._any(v)
-                for k, v in result.items() if k != "response"}
+                for k, v in mapping.items() if k not in dropped}
 
     def _context(self, context: object) -> object:
         if not isinstance(context, dict):
