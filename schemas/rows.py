@@ -154,7 +154,8 @@ class RowBuilder:
             "actor_type": actor.get("objectType", "Agent"),
             "verb_id": statement["verb"]["id"],
             "object_kind": object_kind,
-            "object_id": self._pz.statement_pid(obj["id"]) if is_ref else obj.get("id") if object_kind in ("Activity", "SubStatement") else None,
+            # Activities keep their IRI; a StatementRef's target is re-keyed; agents and sub-statements have none.
+            "object_id": self._pz.statement_pid(obj["id"]) if is_ref else obj.get("id") if object_kind == "Activity" else None,
             "object_type": (obj.get("definition") or {}).get("type"),
             "course_id": course_id(statement),
             "timestamp": statement_time(statement),
