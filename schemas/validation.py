@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from schemas.tolerance import tolerate
 from schemas.xapi import (
     FORMAT_BY_PATTERN,
     FORMATS,
@@ -33,6 +35,8 @@ MAX_QUOTE = 80
 class StatementCheck:
     version: str  # the version whose rules were applied
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # harmless bends accepted (schemas.tolerance)
+    statement: object = None  # the statement as the pipeline reads it (bends normalized), when valid
 
     @property
     def valid(self) -> bool:
@@ -49,11 +53,30 @@ def validate_statement(statement: object, xapi_version: str | None = None) -> St
     rules = rules_for(version)
     if not isinstance(statement, dict):
         return StatementCheck(version, [f"$: a statement must be a JSON object; got {_kind(statement)}"])
+    read, warnings = tolerate(statement, rules.time_zone_required)
     try:
-        Statement.model_validate(statement, context={"rules": rules})
+        Statement.model_validate(read, context={"rules": rules})
     except ValidationError as exc:
-        return StatementCheck(version, [_describe(error) for error in exc.errors(include_url=False)])
-    return StatementCheck(version)
+        return StatementCheck(version, [_describe(error) for error in exc.errors(include_url=False)], warnings)
+    return StatementCheck(version, warnings=warnings, statement=read)
+
+
+@dataclass(frozen=True)
+class ParsedCheck:
+    """A statement's bytes, checked: its parsed value (None when it is not JSON) and the verdict."""
+
+    value: object
+    check: StatementCheck
+
+
+def check_json(data: bytes, xapi_version: str | None = None) -> ParsedCheck:
+    """Parse and validate one statement's bytes (a line of NDJSON); never raises for bad input."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        version = xapi_version if xapi_version is not None else DEFAULT_VERSION
+        return ParsedCheck(None, StatementCheck(version, [f"$: not valid JSON ({exc})"]))
+    return ParsedCheck(value, validate_statement(value, xapi_version))
 
 
 def _declared_version(statement: object) -> str:

@@ -40,6 +40,7 @@ class VersionRules:
     accepted_versions: re.Pattern[str]  # values allowed in the statement's own `version`
     accepted_versions_text: str
     context_agents: bool  # context.contextAgents / contextGroups exist (2.0)
+    time_zone_required: bool  # 1.0.3: a timestamp SHOULD have a time zone; 2.0: MUST
 
 
 # "1.0.x" / "2.0.x" with x digits; a statement's `version` outside this selects the 1.0.3 rules.
@@ -47,9 +48,11 @@ VERSION_PATTERN = re.compile(r"(1\.0|2\.0)\.[0-9]+")
 
 RULES: dict[str, VersionRules] = {
     # 1.0.3 §2.4.10: an LRS MUST reject a version that does not start with "1.0."
-    "1.0": VersionRules("1.0.3", re.compile(r"1\.0\.[0-9]+"), "1.0.x", context_agents=False),
+    "1.0": VersionRules("1.0.3", re.compile(r"1\.0\.[0-9]+"), "1.0.x", context_agents=False,
+                        time_zone_required=False),
     # 2.0.0: an LRS MUST accept statements whose version starts with "1.0." or "2.0."
-    "2.0": VersionRules("2.0.0", VERSION_PATTERN, "1.0.x or 2.0.x", context_agents=True),
+    "2.0": VersionRules("2.0.0", VERSION_PATTERN, "1.0.x or 2.0.x", context_agents=True,
+                        time_zone_required=True),
 }
 
 
@@ -168,7 +171,6 @@ IRI = _formatted("iri")
 IRL = IRI  # an IRL is an IRI meant to resolve; resolvability is only a SHOULD
 MailtoIRI = _formatted("mailto")
 SHA1 = _formatted("sha1")
-SHA2 = _formatted("sha2")
 UUID = _formatted("uuid")
 Timestamp = _formatted("timestamp")
 Duration = _formatted("duration")
@@ -478,8 +480,19 @@ class Attachment(XapiModel):
     description: LanguageMap | MISSING = MISSING
     contentType: MediaType
     length: int
-    sha2: SHA2
+    sha2: str  # hex is expected; anything else is a warning (schemas.tolerance)
     fileUrl: IRL | MISSING = MISSING
+
+    @model_validator(mode="after")
+    def _signature_is_a_jws(self) -> "Attachment":
+        # 1.0.3 §2.6: a signature attachment MUST have the contentType of a JWS.
+        if self.usageType == SIGNATURE_USAGE and self.contentType != "application/octet-stream":
+            raise _custom("signature", "a signature attachment must have contentType application/octet-stream",
+                          ("contentType",))
+        return self
+
+
+SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
