@@ -7,23 +7,26 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
 
 @dataclass(frozen=True)
 class RawStatement:
-    """One statement as read: where it came from, its parsed value (when it parses) and the hash of its bytes."""
+    """One statement as read: where it came from and its bytes (parsed later, by the validator)."""
 
     location: str
-    value: object
-    raw_sha256: str
-    parse_error: str | None = None
+    data: bytes
+
+    @property
+    def raw_sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 class UnreadableInput(OSError):
@@ -62,34 +65,25 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
-def _parse(data: bytes) -> tuple[object, str | None]:
-    try:
-        return json.loads(data), None
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-
-
 def read_lines(handle: io.BufferedIOBase, name: str) -> Iterator[RawStatement]:
     """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file."""
     for number, line in enumerate(handle, start=1):
         data = line.strip()
-        if not data:
-            continue
-        value, error = _parse(data)
-        yield RawStatement(f"{name}:{number}", value, hashlib.sha256(data).hexdigest(), error)
+        if data:
+            yield RawStatement(f"{name}:{number}", data)
 
 
 def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
     """A .json file: one statement, or an array of statements (each located by its index)."""
-    value, error = _parse(data)
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        value = None  # not JSON: the validator says why, for the document as a whole
     if isinstance(value, list):
         for index, item in enumerate(value):
-            item_bytes = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
-            yield RawStatement(f"{name}#{index}", item, hashlib.sha256(item_bytes).hexdigest())
+            yield RawStatement(f"{name}#{index}", orjson.dumps(item))
     else:
-        yield RawStatement(name, value, hashlib.sha256(data).hexdigest(), error)
+        yield RawStatement(name, data.strip())
 
 
 def read_file(path: Path, name: str | None = None) -> Iterator[RawStatement]:

@@ -18,12 +18,12 @@ import polars as pl
 
 from assets.files import RawStatement, file_sha256, read_file, statement_files
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
-from schemas.validation import validate_statement
+from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
 
 BATCH_ROWS = 50_000
 _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float64, "JSON": pl.String,
-                 "TIMESTAMPTZ": pl.Datetime("us", "UTC")}
+                 "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "VARCHAR[]": pl.List(pl.String)}
 LANDED_SCHEMA = {name: _POLARS_TYPES[kind] for name, kind in LANDED_COLUMNS}
 
 
@@ -71,16 +71,14 @@ class Lander:
         self._batch: list[dict] = []
         self._quarantine: list[dict] = []
 
-    def judge(self, raw: RawStatement, validate: Callable[[object], list[str]]) -> Verdict:
-        if raw.parse_error:
-            return Verdict(reasons=(f"$: {raw.parse_error}",))
-        errors = validate(raw.value)
-        if errors:
-            return Verdict(reasons=tuple(errors))
-        statement = raw.value
+    def judge(self, raw: RawStatement, parsed: ParsedCheck) -> Verdict:
+        check = parsed.check
+        if not check.valid:
+            return Verdict(reasons=tuple(check.errors))
+        statement = check.statement
         if statement_time(statement) is None:
             return Verdict(reasons=("timestamp: the statement has neither timestamp nor stored, so its time is unknown",))
-        digest = content_sha256(statement)
+        digest = content_sha256(parsed.value)
         pid, _ = self._rows.statement_pid(statement)
         known = self._seen.get(pid)
         if known == digest:
@@ -89,14 +87,15 @@ class Lander:
             return Verdict(reasons=(f"id: conflicts with a statement already loaded under this id with other content "
                                     f"(content sha256 {known} loaded, {digest} here)",))
         self._seen[pid] = digest
-        return Verdict(row=self._rows.row(statement, self._source, digest))
+        return Verdict(row=self._rows.row(statement, self._source, digest, check.warnings))
 
     def land(self, raws: Iterable[RawStatement], report: IngestReport,
-             validate: Callable[[object], list[str]]) -> None:
+             check: Callable[[bytes], ParsedCheck]) -> None:
         received_at = datetime.now(timezone.utc)
         for raw in raws:
             report.read += 1
-            verdict = self.judge(raw, validate)
+            parsed = check(raw.data)
+            verdict = self.judge(raw, parsed)
             if verdict.duplicate:
                 report.duplicates += 1
             elif verdict.row is not None:
@@ -106,20 +105,19 @@ class Lander:
                     self._flush()
             else:
                 report.quarantined += 1
-                self._hold(raw, verdict.reasons, received_at)
+                self._hold(raw, parsed.value, verdict.reasons, received_at)
 
-    def _hold(self, raw: RawStatement, reasons: tuple[str, ...], received_at: datetime) -> None:
+    def _hold(self, raw: RawStatement, value: object, reasons: tuple[str, ...], received_at: datetime) -> None:
         # Re-reading a file (--all, --date) must not quarantine the same bytes twice.
         if raw.raw_sha256 in self._quarantined:
             return
         self._quarantined.add(raw.raw_sha256)
-        value = raw.value
         statement_id = value.get("id") if isinstance(value, dict) else None
         self._quarantine.append({
             "source": self._source, "location": raw.location, "received_at": received_at,
             "reasons": list(reasons), "raw_sha256": raw.raw_sha256,
             "statement_pid": self._rows.statement_pid(value)[0] if isinstance(statement_id, str) else None,
-            "statement_json": None if raw.parse_error else self._rows.scrubbed_json(value),
+            "statement_json": None if value is None else self._rows.scrubbed_json(value),
             "run_id": self._run_id,
         })
 
@@ -169,9 +167,8 @@ def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode
 
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
                      run_id: str, timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
-                     validate: Callable[[object], list[str]] | None = None) -> IngestReport:
+                     check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
     """Land the statement files under root (a folder or one file) in one transaction."""
-    validate = validate or (lambda value: validate_statement(value).errors)
     report = IngestReport(source)
     started_at = datetime.now(timezone.utc)
     con.execute("BEGIN")
@@ -181,7 +178,7 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
         lander = Lander(con, source, row_builder, run_id)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
             before = report.read
-            lander.land(read_file(path, name=rel), report, validate)
+            lander.land(read_file(path, name=rel), report, check)
             report.files_read += 1
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source, rel, digest, path.stat().st_size, report.read - before, started_at, run_id])

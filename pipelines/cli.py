@@ -73,24 +73,32 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--xapi-version", type=click.Choice(["1.0.3", "2.0.0"]), default=None,
               help="Rules to apply (default: each statement's `version`, else 1.0.3).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that validate (default: one per core).")
 @config_option
 @user_errors
-def validate(paths: tuple[str, ...], xapi_version: str | None, config_path: str | None) -> None:
+def validate(paths: tuple[str, ...], xapi_version: str | None, workers: int | None, config_path: str | None) -> None:
     """Validate xAPI statements without storing anything: one JSON line per statement.
 
     PATH is a .json file (one statement or an array), a .ndjson/.jsonl file (.gz allowed), a directory, or - for
-    NDJSON on stdin. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
+    NDJSON on stdin. Each line: {"source", "valid", "errors", "warnings"}; warnings are harmless rule bends that
+    the pipeline accepts. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
     """
-    from assets.files import read_paths
-    from schemas.validation import validate_statement
+    import orjson
 
-    any_invalid = False
-    out = sys.stdout
-    for raw in read_paths(list(paths)):
-        errors = [f"$: {raw.parse_error}"] if raw.parse_error else validate_statement(raw.value, xapi_version).errors
-        any_invalid |= bool(errors)
-        out.write(json.dumps({"source": raw.location, "valid": not errors, "errors": errors}, ensure_ascii=False) + "\n")
-    sys.exit(EXIT_FAILED if any_invalid else EXIT_OK)
+    from assets.files import read_paths
+    from pipelines.progress import Progress
+    from schemas.parallel import check_many, default_workers
+
+    invalid = 0
+    out = sys.stdout.buffer
+    with Progress(sys.stderr) as progress:
+        for raw, (errors, warnings) in check_many(read_paths(list(paths)), xapi_version, workers or default_workers()):
+            invalid += bool(errors)
+            out.write(orjson.dumps({"source": raw.location, "valid": not errors, "errors": errors,
+                                    "warnings": warnings}) + b"\n")
+            progress.tick(invalid)
+    sys.exit(EXIT_FAILED if invalid else EXIT_OK)
 
 
 @main.command()

@@ -50,6 +50,7 @@ LANDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id_from_content", "BOOLEAN"),
     ("content_sha256", "VARCHAR"),
     ("statement_json", "JSON"),
+    ("warnings", "VARCHAR[]"),  # harmless rule bends accepted (schemas.tolerance); empty when none
     ("run_id", "VARCHAR"),
 )
 
@@ -136,8 +137,9 @@ class RowBuilder:
         scrubber = self._valid_scrubber if valid else self._any_scrubber
         return json.dumps(scrubber.statement(statement), ensure_ascii=False, separators=(",", ":"))
 
-    def row(self, statement: dict, source: str, sha256: str) -> dict:
-        """The landed row of a valid statement; sha256 is its content hash (see content_sha256)."""
+    def row(self, statement: dict, source: str, sha256: str, warnings: list[str]) -> dict:
+        """The landed row of a valid statement, as the validator read it; sha256 is the content hash of the
+        statement as sent (see content_sha256)."""
         actor = statement["actor"]
         obj = statement["object"]
         result = statement.get("result") or {}
@@ -177,4 +179,5 @@ class RowBuilder:
             "id_from_content": from_content,
             "content_sha256": sha256,
             "statement_json": self.scrubbed_json(statement, valid=True),
+            "warnings": warnings,
         }

@@ -11,6 +11,7 @@ import pytest
 from assets.ingest import Mode, land_file_source
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
+from schemas.validation import check_json
 from warehouse.db import writer
 
 KEY = bytes(range(32))
@@ -119,14 +120,14 @@ def test_an_interrupted_run_leaves_the_warehouse_as_it_was(tmp_path, drop):
     write_ndjson(drop / "new.ndjson", [statement(20), statement(21)])
     calls = []
 
-    def failing_validate(value):
-        calls.append(value)
+    def failing_check(data):
+        calls.append(data)
         if len(calls) == 2:
             raise RuntimeError("killed")
-        return []
+        return check_json(data)
 
     with writer(tmp_path / "wh.duckdb", TZ) as con, pytest.raises(RuntimeError):
-        land_file_source(con, "mooc", drop, RowBuilder(Pseudonymizer(KEY)), "killed", TZ, validate=failing_validate)
+        land_file_source(con, "mooc", drop, RowBuilder(Pseudonymizer(KEY)), "killed", TZ, check=failing_check)
     assert query(tmp_path, "SELECT count(*) FROM landed_statements") == [(6,)]
     assert query(tmp_path, "SELECT count(*) FROM ingested_files WHERE file_path = 'new.ndjson'") == [(0,)]
     assert land(tmp_path, drop, run_id="rerun").loaded == 2

@@ -40,7 +40,8 @@ def test_validate_reports_each_statement_with_its_location(tmp_path):
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     by_source = {Path(line["source"]).name: line for line in lines}
     assert set(by_source) == {"a.json#0", "a.json#1", "s.ndjson:1", "s.ndjson:3", "s.ndjson:4"}
-    assert by_source["s.ndjson:1"] == {"source": by_source["s.ndjson:1"]["source"], "valid": True, "errors": []}
+    assert by_source["s.ndjson:1"] == {"source": by_source["s.ndjson:1"]["source"], "valid": True, "errors": [],
+                                       "warnings": []}
     assert any(e.startswith("verb") for e in by_source["s.ndjson:3"]["errors"])
     assert by_source["s.ndjson:4"]["errors"][0].startswith("$: not valid JSON")
 
