@@ -105,7 +105,9 @@ class Lander:
                     self._flush()
             else:
                 report.quarantined += 1
-                self._hold(raw, parsed.value, verdict.reasons, received_at)
+                # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
+                read = parsed.check.statement if parsed.check.statement is not None else parsed.value
+                self._hold(raw, read, verdict.reasons, received_at)
 
     def _hold(self, raw: RawStatement, value: object, reasons: tuple[str, ...], received_at: datetime) -> None:
         # Re-reading a file (--all, --date) must not quarantine the same bytes twice.

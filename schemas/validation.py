@@ -36,7 +36,7 @@ class StatementCheck:
     version: str  # the version whose rules were applied
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # harmless bends accepted (schemas.tolerance)
-    statement: object = None  # the statement as the pipeline reads it (bends normalized), when valid
+    statement: object = None  # the statement as read (bends normalized), when it is a JSON object
 
     @property
     def valid(self) -> bool:
@@ -57,7 +57,8 @@ def validate_statement(statement: object, xapi_version: str | None = None) -> St
     try:
         Statement.model_validate(read, context={"rules": rules})
     except ValidationError as exc:
-        return StatementCheck(version, [_describe(error) for error in exc.errors(include_url=False)], warnings)
+        errors = [_describe(error) for error in exc.errors(include_url=False)]
+        return StatementCheck(version, errors, warnings, statement=read)
     return StatementCheck(version, warnings=warnings, statement=read)
 
 
