@@ -139,8 +139,10 @@ FORMATS: dict[str, Format] = {
         r"^(?:[A-Za-z]{2,8}|[xXiI])(?:-[A-Za-z0-9]{1,8})*$", "must be an RFC 5646 language tag", True
     ),
     "media_type": Format(
-        r"^[A-Za-z0-9!#$&^_.+\-]+/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?$",
-        "must be an Internet media type (type/subtype)",
+        # RFC 6838: the top-level type is one of IANA's registered ones.
+        r"^(?i:application|audio|example|font|haptics|image|message|model|multipart|text|video)"
+        r"/[A-Za-z0-9!#$&^_.+\-]+(?:\s*;.*)?$",
+        "must be an Internet media type (type/subtype, with a registered top-level type)",
         True,
     ),
 }

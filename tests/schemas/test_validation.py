@@ -284,6 +284,8 @@ INVALID_EDITS: list[tuple[str, dict[str, Any], tuple[str, ...], str]] = [
     ("attachment contentType not a media type", {"attachments[0].contentType": "binary"},
      ("attachments[0].contentType",), "media type"),  # fmt: skip
     ("attachment without display", {"attachments[0].display": DELETE}, ("attachments[0].display",), "required"),
+    ("attachment contentType with an unregistered top-level type", {"attachments[0].contentType": "applications/json"},
+     ("attachments[0].contentType",), "registered"),
     ("signature attachment not a JWS", {"attachments[0].usageType": "http://adlnet.gov/expapi/attachments/signature",
                                         "attachments[0].contentType": "application/json"},
      ("attachments[0].contentType",), "signature"),
