@@ -1,0 +1,230 @@
+"""Validation throughput: `lola validate` against Ralph's validator and DuckDB's read_json, on the same NDJSON file.
+
+Run with the project's venv:  .venv/bin/python bench/validate.py [--statements N] [--skip-ralph]
+See bench/README.md for what each figure means.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+LOLA = REPO / ".venv" / "bin" / "lola"
+AMPLIFY = REPO.parent / "shared" / "openedx-statements" / "amplify.py"
+RALPH_VENV = BENCH / ".venv-ralph"
+RALPH_REQUIREMENT = "ralph-malph[cli]==5.1.0"  # the core models, plus the `cli` extra for `ralph validate`
+LOLA_WORKERS = 2  # the target is stated for 2 cores
+MOOC_LINES_PER_LEARNER = 60  # `lola generate` writes about 68; a little short is fine, the lines are cycled
+
+
+# ---------------------------------------------------------------------------------------------------- input
+
+
+def _write_atomically(target: Path, write) -> None:
+    """Write through a temporary file so an interrupted run never leaves a truncated input to be reused."""
+    partial = target.with_name(target.name + ".partial")
+    write(partial)
+    partial.replace(target)
+
+
+def amplified_input(n: int, data_dir: Path) -> Path:
+    """Real Open edX statements (amplify.py). It writes no broken lines."""
+    target = data_dir / f"amplify-{n}-seed0.ndjson"
+    if not target.exists():
+        _write_atomically(target, lambda partial: subprocess.run(
+            [sys.executable, str(AMPLIFY), str(n), "-o", str(partial), "--seed", "0"],
+            check=True, stderr=subprocess.DEVNULL))
+    return target
+
+
+def generated_input(n: int, data_dir: Path) -> Path:
+    """LOLA's synthetic cohort: its MOOC files concatenated and cycled up to n lines. About 1% are broken on purpose."""
+    learners = min(1000, n // MOOC_LINES_PER_LEARNER + 1)
+    target = data_dir / f"lola-generate-{n}-learners{learners}-seed42.ndjson"
+    if not target.exists():
+        def write(partial: Path) -> None:
+            with tempfile.TemporaryDirectory() as cohort:
+                subprocess.run([str(LOLA), "generate", "--out", cohort, "--learners", str(learners), "--seed", "42"],
+                               check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+                lines = [line for f in sorted(Path(cohort, "mooc").glob("*.ndjson"))
+                         for line in f.read_text(encoding="utf-8").split("\n") if line.strip()]
+            with partial.open("w", encoding="utf-8") as out:
+                out.writelines(line + "\n" for line in itertools.islice(itertools.cycle(lines), n))
+        _write_atomically(target, write)
+    return target
+
+
+def first_line_copy(path: Path) -> Path:
+    """A one-statement file, to measure a command's fixed start-up cost."""
+    target = path.with_name(path.stem + "-first1.ndjson")
+    if not target.exists():
+        with path.open("rb") as f:
+            first = f.readline()
+        _write_atomically(target, lambda partial: partial.write_bytes(first))
+    return target
+
+
+# ---------------------------------------------------------------------------------------------------- tools
+
+
+def _wall(command: list[str], stdin_path: Path | None = None, stdout=subprocess.DEVNULL, ok=(0,)) -> float:
+    """Wall-clock seconds of a command; an exit status outside `ok` stops the benchmark with the command's stderr."""
+    with tempfile.TemporaryFile() as stderr, (stdin_path.open("rb") if stdin_path else open(os.devnull, "rb")) as stdin:
+        started = time.perf_counter()
+        returncode = subprocess.run(command, stdin=stdin, stdout=stdout, stderr=stderr, cwd=REPO).returncode
+        seconds = time.perf_counter() - started
+        if returncode not in ok:
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(command)} exited {returncode}: {stderr.read()[-2000:].decode(errors='replace')}")
+    return seconds
+
+
+def measure_duckdb(path: Path, broken_lines: bool) -> dict:
+    # CREATE TABLE AS materializes every column of every row, so DuckDB must parse each statement in full
+    # (a count(*) would let it skip the transformation into columns).
+    options = "format='newline_delimited'"
+    if broken_lines:
+        # The generator's intentionally broken lines would abort the read; sample everything so that a key
+        # first seen late in the file does not count as an error.
+        options += ", ignore_errors=true, sample_size=-1"
+    con = duckdb.connect()
+    quoted = str(path).replace("'", "''")
+    started = time.perf_counter()
+    con.execute(f"CREATE TEMP TABLE t AS SELECT * FROM read_json('{quoted}', {options})")
+    seconds = time.perf_counter() - started
+    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    return {"version": duckdb.__version__, "threads": threads, "options": options, "seconds": seconds, "rows": rows}
+
+
+def lola_command() -> tuple[list[str], int | None]:
+    help_text = subprocess.run([str(LOLA), "validate", "--help"], capture_output=True, text=True, check=True).stdout
+    if "--workers" in help_text:
+        return [str(LOLA), "validate", "--workers", str(LOLA_WORKERS)], LOLA_WORKERS
+    return [str(LOLA), "validate"], None
+
+
+def measure_lola(path: Path) -> dict:
+    command, workers = lola_command()
+    seconds = _wall(command + [str(path)], ok=(0, 1))  # 1: some statements are invalid, which is expected
+    startup = _wall(command + [str(first_line_copy(path))], ok=(0, 1))
+    # Counts come from a second, untimed run, so the timed one pays nothing for our parsing of its output.
+    valid = invalid = 0
+    with subprocess.Popen(command + [str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO) as proc:
+        for line in proc.stdout:
+            if json.loads(line)["valid"]:
+                valid += 1
+            else:
+                invalid += 1
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"lola validate exited {proc.returncode}")
+    return {"command": " ".join(["lola", *command[1:], "FILE"]), "workers": workers, "seconds": seconds,
+            "startup_seconds": startup, "valid": valid, "invalid": invalid}
+
+
+def ralph_venv() -> Path:
+    """bench/.venv-ralph with Ralph installed, made once and reused (Ralph pins its own pydantic and click)."""
+    python = RALPH_VENV / "bin" / "python"
+    marker = RALPH_VENV / f".installed-{RALPH_REQUIREMENT}"
+    if not marker.exists():
+        print(f"installing {RALPH_REQUIREMENT} into {RALPH_VENV.relative_to(REPO)} (once)...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(RALPH_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        RALPH_REQUIREMENT], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        marker.touch()
+    return python
+
+
+def measure_ralph(path: Path) -> tuple[dict, dict]:
+    python = ralph_venv()
+    model = json.loads(subprocess.run([str(python), str(BENCH / "ralph_validate.py"), str(path)],
+                                      capture_output=True, text=True, check=True).stdout)
+    # `ralph validate` reads stdin, writes each valid event to stdout and logs one line per invalid or unknown
+    # event to stderr; -I keeps it going past the first invalid one.
+    cli = [str(RALPH_VENV / "bin" / "ralph"), "validate", "-f", "xapi", "-I"]
+    with tempfile.TemporaryFile() as out:
+        seconds = _wall(cli, stdin_path=path, stdout=out)
+        out.seek(0)
+        valid = sum(1 for _ in out)
+    startup = _wall(cli, stdin_path=first_line_copy(path))
+    return model, {"command": "ralph validate -f xapi -I < FILE", "seconds": seconds, "startup_seconds": startup,
+                   "valid": valid}
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--statements", type=int, default=200_000, help="statements in the input (default 200000)")
+    parser.add_argument("--skip-ralph", action="store_true", help="do not install or measure Ralph")
+    parser.add_argument("--generator", choices=["auto", "amplify", "lola"], default="auto",
+                        help="input: amplify.py's real Open edX statements when present (auto), or `lola generate`")
+    parser.add_argument("--data-dir", type=Path, default=BENCH / ".data", help="where inputs are written and reused")
+    args = parser.parse_args(argv)
+    if args.statements < 1:
+        parser.error("--statements must be at least 1")
+    generator = args.generator if args.generator != "auto" else ("amplify" if AMPLIFY.exists() else "lola")
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    n = args.statements
+    path = amplified_input(n, args.data_dir) if generator == "amplify" else generated_input(n, args.data_dir)
+
+    db = measure_duckdb(path, broken_lines=generator == "lola")
+    tools = {"duckdb": {**db, "label": f"DuckDB read_json ({db['threads']} threads)"},
+             "lola": measure_lola(path)}
+    tools["lola"]["label"] = tools["lola"]["command"]
+    if not args.skip_ralph:
+        ralph, ralph_cli = measure_ralph(path)
+        tools["ralph"] = {**ralph, "label": "Ralph BaseXapiStatement.model_validate_json",
+                          "api": "ralph.models.xapi.base.statements.BaseXapiStatement.model_validate_json(line)"}
+        tools["ralph_cli"] = {**ralph_cli, "label": ralph_cli["command"]}
+    for tool in tools.values():
+        tool["per_s"] = round(n / tool["seconds"])
+        tool["ratio_duckdb"] = db["seconds"] / tool["seconds"]  # its statements/s over DuckDB's
+
+    width = max(len(tool["label"]) for tool in tools.values())
+    print(f"input: {path} ({generator}, {n:,} statements, {path.stat().st_size:,} bytes); {os.cpu_count()} cores")
+    print(f"{'tool':<{width}}  {'statements':>10}  {'seconds':>8}  {'statements/s':>12}  {'/ DuckDB':>8}")
+    for tool in tools.values():
+        print(f"{tool['label']:<{width}}  {n:>10,}  {tool['seconds']:>8.2f}  {tool['per_s']:>12,.0f}  "
+              f"{tool['ratio_duckdb']:>8.2f}")
+    lola = tools["lola"]
+    if lola["valid"] + lola["invalid"] != n:
+        print(f"warning: lola validate gave {lola['valid'] + lola['invalid']:,} verdicts for {n:,} statements",
+              file=sys.stderr)
+    print(f"DuckDB: {db['rows']:,} rows loaded ({db['options']})")
+    print(f"LOLA: start-up {lola['startup_seconds']:.2f} s (same command, 1 statement); "
+          f"{lola['valid']:,} valid, {lola['invalid']:,} invalid")
+    figures = {"input": str(path), "generator": generator, "statements": n, "bytes": path.stat().st_size,
+               "cores": os.cpu_count(), **tools}
+    if "ralph" in tools:
+        ralph, ralph_cli = tools["ralph"], tools["ralph_cli"]
+        print(f"Ralph {ralph['version']} (pydantic {ralph['pydantic']}): import {ralph['import_seconds']:.2f} s, "
+              f"not timed; {ralph['valid']:,} valid, {ralph['invalid']:,} invalid")
+        print(f"ralph validate CLI: start-up {ralph_cli['startup_seconds']:.2f} s (1 statement); "
+              f"{ralph_cli['valid']:,} events passed its profile models")
+        figures["lola_over_ralph"] = ralph["seconds"] / lola["seconds"]
+        print(f"LOLA / Ralph = {figures['lola_over_ralph']:.1f}x")
+    print(json.dumps(_rounded(figures)))
+
+
+def _rounded(value):
+    """Figures to 4 decimals, so the JSON line stays readable in CI logs."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items() if key != "label"}
+    return value
+
+if __name__ == "__main__":
+    main()
