@@ -1,0 +1,200 @@
+"""Fast path of the xAPI validator: the common statement shape, checked by msgspec straight from the line's bytes.
+
+The common shape is what Open edX and the handbook send: an Agent did something to an Activity, with an optional
+result and context. `clean_statement` answers only when it is sure: a statement it returns is one that
+`schemas.validation.validate_statement` accepts with no error and no warning. Any other shape, any doubt, gives
+None, and the caller runs the full model. Soundness comes before coverage, so every rule here is the full model's
+own (the same patterns, checks and constants from `schemas.xapi`), or stricter.
+"""
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from schemas.xapi import FORMATS, RULES, VERSION_PATTERN, VOIDED, InteractionType, rules_for
+
+
+def _formatted(name: str) -> Any:
+    # msgspec runs Python's re.search. Python's `$` also matches before a final "\n", but the Rust `$` that
+    # pydantic-core uses does not, so the fast path anchors with \Z.
+    pattern = FORMATS[name].pattern
+    if not pattern.endswith("$"):
+        raise ValueError(f"format {name!r}: expected a pattern anchored with $")
+    return Annotated[str, Meta(pattern=pattern.removesuffix("$") + r"\Z")]
+
+
+IRI = _formatted("iri")
+MailtoIRI = _formatted("mailto")
+SHA1 = _formatted("sha1")
+UUID = _formatted("uuid")
+Timestamp = _formatted("timestamp")  # plus FORMATS["timestamp"].check, in Statement.__post_init__
+Duration = _formatted("duration")  # plus FORMATS["duration"].check, in Result.__post_init__
+LanguageTag = _formatted("language")
+
+LanguageMap = dict[LanguageTag, str]
+Extensions = dict[IRI, Any]
+
+# Days repeat from line to line, so the calendar check is cached on the date part: it looks at nothing else.
+_real_day = lru_cache(maxsize=1024)(FORMATS["timestamp"].check)
+_fraction_last = FORMATS["duration"].check
+
+
+class _Strict(Struct, forbid_unknown_fields=True, gc=False):
+    """Unknown properties are errors, as in the full model. gc=False: decoded values hold no reference cycles."""
+
+
+class Account(_Strict):
+    homePage: IRI
+    name: str
+
+
+class Agent(_Strict):
+    objectType: Literal["Agent"] | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    mbox: MailtoIRI | UnsetType = UNSET
+    mbox_sha1sum: SHA1 | UnsetType = UNSET
+    openid: IRI | UnsetType = UNSET
+    account: Account | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        # IFI_NAMES spelt out: this runs for every statement, and a loop over getattr costs twice as much.
+        found = (self.mbox is not UNSET) + (self.mbox_sha1sum is not UNSET) + (self.openid is not UNSET)
+        if found + (self.account is not UNSET) != 1:
+            raise ValueError("an Agent must have exactly one identifier")
+
+
+class Verb(_Strict):
+    id: IRI
+    display: LanguageMap | UnsetType = UNSET
+
+
+class ActivityDefinition(_Strict):
+    # No correctResponsesPattern nor interaction components: their rules stay with the full model.
+    name: LanguageMap | UnsetType = UNSET
+    description: LanguageMap | UnsetType = UNSET
+    type: IRI | UnsetType = UNSET
+    moreInfo: IRI | UnsetType = UNSET
+    extensions: Extensions | UnsetType = UNSET
+    interactionType: InteractionType | UnsetType = UNSET
+
+
+class Activity(_Strict):
+    id: IRI
+    objectType: Literal["Activity"] | UnsetType = UNSET  # "GroupActivity" is a warning in the full model
+    definition: ActivityDefinition | UnsetType = UNSET
+
+
+class StatementRef(_Strict):
+    objectType: Literal["StatementRef"]
+    id: UUID
+
+
+class Score(_Strict):
+    scaled: float | UnsetType = UNSET
+    raw: float | UnsetType = UNSET
+    min: float | UnsetType = UNSET
+    max: float | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        # The full model's rules, with max == min refused: the full model reads it with a warning.
+        if self.scaled is not UNSET and not -1 <= self.scaled <= 1:
+            raise ValueError("scaled out of [-1, 1]")
+        if self.min is not UNSET and self.max is not UNSET and not self.min < self.max:
+            raise ValueError("max not above min")
+        if self.raw is not UNSET:
+            if self.min is not UNSET and self.raw < self.min:
+                raise ValueError("raw below min")
+            if self.max is not UNSET and self.raw > self.max:
+                raise ValueError("raw above max")
+
+
+class Result(_Strict):
+    score: Score | UnsetType = UNSET
+    success: bool | UnsetType = UNSET
+    completion: bool | UnsetType = UNSET
+    response: str | UnsetType = UNSET
+    duration: Duration | UnsetType = UNSET
+    extensions: Extensions | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.duration is not UNSET and not _fraction_last(self.duration):
+            raise ValueError("only the last component of a duration may have a fraction")
+
+
+ContextActivity = list[Activity] | Activity | UnsetType
+
+
+class ContextActivities(_Strict):
+    parent: ContextActivity = UNSET
+    grouping: ContextActivity = UNSET
+    category: ContextActivity = UNSET
+    other: ContextActivity = UNSET
+
+
+class Context(_Strict):
+    # No team (a Group) nor the 2.0 contextAgents / contextGroups: the full model decides those.
+    registration: UUID | UnsetType = UNSET
+    instructor: Agent | UnsetType = UNSET
+    contextActivities: ContextActivities | UnsetType = UNSET
+    revision: str | UnsetType = UNSET  # allowed: the object is always an Activity here
+    platform: str | UnsetType = UNSET
+    language: LanguageTag | UnsetType = UNSET
+    statement: StatementRef | UnsetType = UNSET
+    extensions: Extensions | UnsetType = UNSET
+
+
+class Statement(_Strict):
+    # No authority, attachments, nor objects other than an Activity.
+    actor: Agent
+    verb: Verb
+    object: Activity
+    id: UUID | UnsetType = UNSET
+    result: Result | UnsetType = UNSET
+    context: Context | UnsetType = UNSET
+    timestamp: Timestamp | UnsetType = UNSET
+    stored: Timestamp | UnsetType = UNSET
+    version: str | UnsetType = UNSET  # checked against the rules in clean_statement
+
+    def __post_init__(self) -> None:
+        for value in (self.timestamp, self.stored):
+            if value is not UNSET and not _real_day(value.partition("T")[0]):
+                raise ValueError("no such date")
+        if self.verb.id == VOIDED:  # a voiding statement must target a StatementRef
+            raise ValueError("voiding an Activity")
+
+
+_typed = msgspec.json.Decoder(Statement)
+_untyped = msgspec.json.Decoder()
+_checked_rules = lru_cache(maxsize=16)(rules_for)  # the caller's xapi_version, checked on every call
+
+
+@lru_cache(maxsize=64)  # a feed has few versions; bounded, as the version is the sender's
+def _version_allowed(version: str, xapi_version: str | None) -> bool:
+    """Whether the statement's `version` is allowed under the rules validate_statement would apply."""
+    if xapi_version is not None:
+        rules = rules_for(xapi_version)
+    elif VERSION_PATTERN.fullmatch(version):
+        rules = rules_for(version)
+    else:
+        rules = RULES["1.0"]  # validate_statement's default, 1.0.3
+    return rules.accepted_versions.fullmatch(version) is not None
+
+
+def clean_statement(line: bytes, xapi_version: str | None = None) -> dict | None:
+    """The parsed statement (a plain dict, as json.loads would give) when `line` is certainly a valid xAPI statement
+    under the rules that apply, with no warning; None when unsure — the caller then runs the full model.
+
+    The rules are chosen as `validate_statement` does: `xapi_version` if given (ValueError unless 1.0.x / 2.0.x),
+    else the statement's own 1.0.x / 2.0.x `version`, else 1.0.3. Never raises on any `line`.
+    """
+    if xapi_version is not None:
+        _checked_rules(xapi_version)  # an unsupported version is the caller's error, as in validate_statement
+    try:
+        statement = _typed.decode(line)
+        if statement.version is not UNSET and not _version_allowed(statement.version, xapi_version):
+            return None
+        return _untyped.decode(line)
+    except (ValueError, RecursionError):  # msgspec.DecodeError and ValidationError, UnicodeDecodeError, deep nesting
+        return None
