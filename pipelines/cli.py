@@ -84,20 +84,18 @@ def validate(paths: tuple[str, ...], xapi_version: str | None, workers: int | No
     NDJSON on stdin. Each line: {"source", "valid", "errors", "warnings"}; warnings are harmless rule bends that
     the pipeline accepts. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
     """
-    import orjson
-
     from assets.files import read_paths
     from pipelines.progress import Progress
-    from schemas.parallel import check_many, default_workers
+    from schemas.parallel import default_workers, report_many
 
     invalid = 0
     out = sys.stdout.buffer
     with Progress(sys.stderr) as progress:
-        for raw, (errors, warnings) in check_many(read_paths(list(paths)), xapi_version, workers or default_workers()):
-            invalid += bool(errors)
-            out.write(orjson.dumps({"source": raw.location, "valid": not errors, "errors": errors,
-                                    "warnings": warnings}) + b"\n")
-            progress.tick(invalid)
+        for report, size, chunk_invalid in report_many(read_paths(list(paths)), xapi_version,
+                                                       workers or default_workers()):
+            out.write(report)
+            invalid += chunk_invalid
+            progress.advance(size, invalid)
     sys.exit(EXIT_FAILED if invalid else EXIT_OK)
 
 

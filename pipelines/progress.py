@@ -13,10 +13,11 @@ class Progress:
         self._count = self._invalid = 0
         self._start = self._last = time.monotonic()
 
-    def tick(self, invalid: int) -> None:
-        self._count += 1
+    def advance(self, count: int, invalid: int) -> None:
+        """`count` more statements done; `invalid` so far."""
+        self._count += count
         self._invalid = invalid
-        if self._shown and self._count % 1000 == 0 and time.monotonic() - self._last >= INTERVAL_S:
+        if self._shown and time.monotonic() - self._last >= INTERVAL_S:
             self._show()
 
     def _show(self) -> None:

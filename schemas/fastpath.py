@@ -182,6 +182,18 @@ def _version_allowed(version: str, xapi_version: str | None) -> bool:
     return rules.accepted_versions.fullmatch(version) is not None
 
 
+def is_clean(line: bytes, xapi_version: str | None = None) -> bool:
+    """Whether `line` is certainly a valid xAPI statement under the rules that apply, with no warning (the verdict
+    of clean_statement without building the dict). Never raises on any `line`."""
+    if xapi_version is not None:
+        _checked_rules(xapi_version)  # an unsupported version is the caller's error, as in validate_statement
+    try:
+        statement = _typed.decode(line)
+    except (ValueError, RecursionError):  # msgspec.DecodeError and ValidationError, UnicodeDecodeError, deep nesting
+        return False
+    return statement.version is UNSET or _version_allowed(statement.version, xapi_version)
+
+
 def clean_statement(line: bytes, xapi_version: str | None = None) -> dict | None:
     """The parsed statement (a plain dict, as json.loads would give) when `line` is certainly a valid xAPI statement
     under the rules that apply, with no warning; None when unsure — the caller then runs the full model.
@@ -189,12 +201,17 @@ def clean_statement(line: bytes, xapi_version: str | None = None) -> dict | None
     The rules are chosen as `validate_statement` does: `xapi_version` if given (ValueError unless 1.0.x / 2.0.x),
     else the statement's own 1.0.x / 2.0.x `version`, else 1.0.3. Never raises on any `line`.
     """
+    return _untyped.decode(line) if is_clean(line, xapi_version) else None
+
+
+def clean_read(statement: object, xapi_version: str | None = None) -> bool:
+    """Whether an already-parsed statement is certainly valid under the rules that apply, by the same Structs and
+    checks as clean_statement. The validator asks it about a statement as read once its harmless bends are
+    normalized (schemas.tolerance), so that Open edX's usual bends do not cost a full-model run."""
     if xapi_version is not None:
-        _checked_rules(xapi_version)  # an unsupported version is the caller's error, as in validate_statement
+        _checked_rules(xapi_version)
     try:
-        statement = _typed.decode(line)
-        if statement.version is not UNSET and not _version_allowed(statement.version, xapi_version):
-            return None
-        return _untyped.decode(line)
-    except (ValueError, RecursionError):  # msgspec.DecodeError and ValidationError, UnicodeDecodeError, deep nesting
-        return None
+        typed = msgspec.convert(statement, Statement)
+    except (ValueError, TypeError, RecursionError):  # msgspec.ValidationError is a ValueError
+        return False
+    return typed.version is UNSET or _version_allowed(typed.version, xapi_version)

@@ -1,22 +1,27 @@
-"""Checking many statements on several cores, in input order, with bounded memory.
+"""`lola validate` on several cores: chunks of statements go to worker processes, which validate them and format
+their report lines; the main process only reads the input and writes the reports, in input order.
 
-Chunks go to worker processes with at most a few chunks in flight, so a million-line input never sits in memory.
+At most a few chunks are in flight, so a million-line input never sits in memory.
 """
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from schemas.validation import check_json
+import orjson
+
+from schemas.validation import verdict_json
 
 CHUNK = 2_000
-Verdict = tuple[list[str], list[str]]  # (errors, warnings)
+_VALID_TAIL = b',"valid":true,"errors":[],"warnings":[]}\n'
+R = TypeVar("R")
 
 
-class HasData(Protocol):
+class Located(Protocol):
+    location: str
     data: bytes
 
 
@@ -24,40 +29,53 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _verdict(data: bytes, xapi_version: str | None) -> Verdict:
-    check = check_json(data, xapi_version).check
-    return check.errors, check.warnings
+def report_chunk(locations: list[str], datas: list[bytes], xapi_version: str | None) -> tuple[bytes, int, int]:
+    """The report lines of a chunk ({"source", "valid", "errors", "warnings"}, one JSON line each), its number of
+    statements and how many of them are invalid."""
+    lines, invalid = [], 0
+    for location, data in zip(locations, datas):
+        errors, warnings = verdict_json(data, xapi_version)
+        source = orjson.dumps(location)
+        if errors or warnings:
+            invalid += bool(errors)
+            lines.append(b'{"source":' + source + b',"valid":' + (b"false" if errors else b"true")
+                         + b',"errors":' + orjson.dumps(errors) + b',"warnings":' + orjson.dumps(warnings) + b"}\n")
+        else:
+            lines.append(b'{"source":' + source + _VALID_TAIL)
+    return b"".join(lines), len(datas), invalid
 
 
-def _check_chunk(datas: list[bytes], xapi_version: str | None) -> list[Verdict]:
-    return [_verdict(data, xapi_version) for data in datas]
-
-
-def _chunks(items: Iterable[HasData]) -> Iterator[list[HasData]]:
-    chunk: list[HasData] = []
+def _chunks(items: Iterable[Located]) -> Iterator[tuple[list[str], list[bytes]]]:
+    locations: list[str] = []
+    datas: list[bytes] = []
     for item in items:
-        chunk.append(item)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        locations.append(item.location)
+        datas.append(item.data)
+        if len(datas) == CHUNK:
+            yield locations, datas
+            locations, datas = [], []
+    if datas:
+        yield locations, datas
 
 
-def check_many(items: Iterable[HasData], xapi_version: str | None = None,
-               workers: int = 1) -> Iterator[tuple[HasData, Verdict]]:
-    """(item, (errors, warnings)) for each item, in input order."""
+def _in_order(work: Callable[..., R], jobs: Iterable[tuple], workers: int) -> Iterator[R]:
+    """work(*job) for each job, in order; on `workers` processes with a bounded number of jobs in flight."""
     if workers <= 1:
-        for item in items:
-            yield item, _verdict(item.data, xapi_version)
+        for job in jobs:
+            yield work(*job)
         return
-    in_flight: deque[tuple[list[HasData], Future]] = deque()
+    in_flight: deque[Future] = deque()
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        for chunk in _chunks(items):
-            in_flight.append((chunk, pool.submit(_check_chunk, [item.data for item in chunk], xapi_version)))
+        for job in jobs:
+            in_flight.append(pool.submit(work, *job))
             if len(in_flight) > 2 * workers:
-                done, future = in_flight.popleft()
-                yield from zip(done, future.result())
+                yield in_flight.popleft().result()
         while in_flight:
-            done, future = in_flight.popleft()
-            yield from zip(done, future.result())
+            yield in_flight.popleft().result()
+
+
+def report_many(items: Iterable[Located], xapi_version: str | None = None,
+                workers: int = 1) -> Iterator[tuple[bytes, int, int]]:
+    """(report lines, statements, invalid statements) per chunk of items, in input order."""
+    jobs = ((locations, datas, xapi_version) for locations, datas in _chunks(items))
+    return _in_order(report_chunk, jobs, workers)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from schemas.xapi import FORMATS
 
-_IRI = re.compile(FORMATS["iri"].pattern)
 _UUID = re.compile(FORMATS["uuid"].pattern)
 _SHA2 = re.compile(FORMATS["sha2"].pattern)
 # A date-time with no time zone: xAPI 1.0.3 only says a timestamp SHOULD have one (2.0 makes it a MUST).
@@ -78,7 +77,7 @@ def _context_activity_id_is_a_bare_uuid(statement: dict, _: bool):
     return [(f"{path}.id: a bare UUID, not an IRI (Open edX exam attempts); the activity is kept without its id",
              lambda s, w=where: _context_activity(s, w).__setitem__("id", UNIDENTIFIED_ACTIVITY))
             for path, activity, where in _context_activities(statement)
-            if isinstance(activity.get("id"), str) and _UUID.match(activity["id"])]
+            if isinstance(activity.get("id"), str) and _UUID.fullmatch(activity["id"])]
 
 
 def _time_without_zone(statement: dict, strict_zone: bool):
@@ -87,7 +86,7 @@ def _time_without_zone(statement: dict, strict_zone: bool):
     return [(f"{key}: no time zone (xAPI 1.0.3 only recommends one); read as UTC",
              lambda s, k=key: s.__setitem__(k, s[k] + "Z"))
             for key in ("timestamp", "stored")
-            if isinstance(statement.get(key), str) and _NO_ZONE.match(statement[key])]
+            if isinstance(statement.get(key), str) and _NO_ZONE.fullmatch(statement[key])]
 
 
 def _team_without_object_type(statement: dict, _: bool):
@@ -111,7 +110,7 @@ def _sha2_not_hex(statement: dict, _: bool):
     return [(f"attachments[{i}].sha2: not a SHA-2 hash in hex (the ADL conformance suite accepts any string); "
              "kept as sent", lambda s: None)
             for i, a in enumerate(attachments)
-            if isinstance(a, dict) and isinstance(a.get("sha2"), str) and not _SHA2.match(a["sha2"])]
+            if isinstance(a, dict) and isinstance(a.get("sha2"), str) and not _SHA2.fullmatch(a["sha2"])]
 
 
 BENDS: tuple[Bend, ...] = (
@@ -124,13 +123,13 @@ BENDS: tuple[Bend, ...] = (
 )
 
 
-def tolerate(statement: dict, strict_zone: bool) -> tuple[dict, list[str]]:
-    """(statement as read, warnings). The input is never modified; it is copied only when a bend is found.
-    strict_zone: the rules in force require a time zone (xAPI 2.0)."""
+def tolerate(statement: dict, strict_zone: bool, in_place: bool = False) -> tuple[dict, list[str]]:
+    """(statement as read, warnings). strict_zone: the rules in force require a time zone (xAPI 2.0).
+    The input is copied before a bend is normalized, unless in_place (the caller owns a fresh parse of it)."""
     found = [bend for check in BENDS for bend in check(statement, strict_zone)]
     if not found:
         return statement, []
-    read = copy.deepcopy(statement)
+    read = statement if in_place else copy.deepcopy(statement)
     for _, apply in found:
         apply(read)
     return read, [warning for warning, _ in found]
