@@ -29,6 +29,18 @@ class RawStatement:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class LineBlock:
+    """Whole lines of one NDJSON input, for a worker to split: its name and the number of its first line."""
+
+    name: str
+    first_line: int
+    data: bytes
+
+
+BLOCK_BYTES = 1 << 21
+
+
 class UnreadableInput(OSError):
     """A path that cannot be read as statements; the message is one line for the user."""
 
@@ -98,11 +110,35 @@ def read_file(path: Path, name: str | None = None) -> Iterator[RawStatement]:
         raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_paths(paths: list[str]) -> Iterator[RawStatement]:
-    """Statements from command-line paths; '-' reads NDJSON from standard input."""
+def read_line_blocks(handle: io.BufferedIOBase, name: str) -> Iterator[LineBlock]:
+    """NDJSON in blocks of whole lines (about BLOCK_BYTES each), numbered as read_lines numbers them."""
+    first_line, carry = 1, b""
+    while block := handle.read(BLOCK_BYTES):
+        block = carry + block
+        end = block.rfind(b"\n") + 1
+        if end == 0:  # one line longer than a block: keep reading
+            carry = block
+            continue
+        carry = block[end:]
+        yield LineBlock(name, first_line, block[:end])
+        first_line += block.count(b"\n", 0, end)
+    if carry:
+        yield LineBlock(name, first_line, carry)
+
+
+def read_blocks(paths: list[str]) -> Iterator[LineBlock | list[RawStatement]]:
+    """What `lola validate` hands its workers: blocks of NDJSON lines, or the statements of a .json document."""
     for arg in paths:
         if arg == "-":
-            yield from read_lines(sys.stdin.buffer, "-")
+            yield from read_line_blocks(sys.stdin.buffer, "-")
             continue
         for path in statement_files(Path(arg)):
-            yield from read_file(path)
+            name = str(path)
+            try:
+                with _open_binary(path) as handle:
+                    if _base_suffix(path) == ".json":
+                        yield list(read_json_document(handle.read(), name))
+                    else:
+                        yield from read_line_blocks(handle, name)
+            except (OSError, EOFError) as exc:
+                raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None

@@ -84,14 +84,14 @@ def validate(paths: tuple[str, ...], xapi_version: str | None, workers: int | No
     NDJSON on stdin. Each line: {"source", "valid", "errors", "warnings"}; warnings are harmless rule bends that
     the pipeline accepts. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
     """
-    from assets.files import read_paths
+    from assets.files import read_blocks
     from pipelines.progress import Progress
-    from schemas.parallel import default_workers, report_many
+    from pipelines.validate_report import default_workers, report_many
 
     invalid = 0
     out = sys.stdout.buffer
     with Progress(sys.stderr) as progress:
-        for report, size, chunk_invalid in report_many(read_paths(list(paths)), xapi_version,
+        for report, size, chunk_invalid in report_many(read_blocks(list(paths)), xapi_version,
                                                        workers or default_workers()):
             out.write(report)
             invalid += chunk_invalid

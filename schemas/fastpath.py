@@ -7,6 +7,7 @@ None, and the caller runs the full model. Soundness comes before coverage, so ev
 own (the same patterns, checks and constants from `schemas.xapi`), or stricter.
 """
 
+import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -25,7 +26,29 @@ def _formatted(name: str) -> Any:
     return Annotated[str, Meta(pattern=pattern.removesuffix("$") + r"\Z")]
 
 
-IRI = _formatted("iri")
+# IRIs are the most frequent strings of a feed (verbs, activities, extension keys) and repeat from line to line,
+# so they are checked in __post_init__ against the IRIs already seen instead of by a regex on every line.
+IRI = str
+_IRI_PATTERN = re.compile(FORMATS["iri"].pattern.removesuffix("$") + r"\Z")
+_KNOWN_IRIS_MAX = 100_000  # bounded: the IRIs come from the sender
+_known_iris: set[str] = set()
+
+
+def _iri(value: str) -> None:
+    if value in _known_iris:
+        return
+    if not _IRI_PATTERN.match(value):
+        raise ValueError("not an IRI")
+    if len(_known_iris) < _KNOWN_IRIS_MAX:
+        _known_iris.add(value)
+
+
+def _extension_keys(extensions: dict | UnsetType) -> None:
+    if extensions is not UNSET:
+        for key in extensions:
+            _iri(key)
+
+
 MailtoIRI = _formatted("mailto")
 SHA1 = _formatted("sha1")
 UUID = _formatted("uuid")
@@ -49,6 +72,9 @@ class Account(_Strict):
     homePage: IRI
     name: str
 
+    def __post_init__(self) -> None:
+        _iri(self.homePage)
+
 
 class Agent(_Strict):
     objectType: Literal["Agent"] | UnsetType = UNSET
@@ -63,11 +89,16 @@ class Agent(_Strict):
         found = (self.mbox is not UNSET) + (self.mbox_sha1sum is not UNSET) + (self.openid is not UNSET)
         if found + (self.account is not UNSET) != 1:
             raise ValueError("an Agent must have exactly one identifier")
+        if self.openid is not UNSET:
+            _iri(self.openid)
 
 
 class Verb(_Strict):
     id: IRI
     display: LanguageMap | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        _iri(self.id)
 
 
 class ActivityDefinition(_Strict):
@@ -79,11 +110,20 @@ class ActivityDefinition(_Strict):
     extensions: Extensions | UnsetType = UNSET
     interactionType: InteractionType | UnsetType = UNSET
 
+    def __post_init__(self) -> None:
+        for value in (self.type, self.moreInfo):
+            if value is not UNSET:
+                _iri(value)
+        _extension_keys(self.extensions)
+
 
 class Activity(_Strict):
     id: IRI
     objectType: Literal["Activity"] | UnsetType = UNSET  # "GroupActivity" is a warning in the full model
     definition: ActivityDefinition | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        _iri(self.id)
 
 
 class StatementRef(_Strict):
@@ -121,6 +161,7 @@ class Result(_Strict):
     def __post_init__(self) -> None:
         if self.duration is not UNSET and not _fraction_last(self.duration):
             raise ValueError("only the last component of a duration may have a fraction")
+        _extension_keys(self.extensions)
 
 
 ContextActivity = list[Activity] | Activity | UnsetType
@@ -143,6 +184,9 @@ class Context(_Strict):
     language: LanguageTag | UnsetType = UNSET
     statement: StatementRef | UnsetType = UNSET
     extensions: Extensions | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        _extension_keys(self.extensions)
 
 
 class Statement(_Strict):
