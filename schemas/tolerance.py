@@ -18,14 +18,16 @@ _NO_ZONE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2
 CONTEXT_ACTIVITY_KINDS = ("parent", "grouping", "category", "other")
 UNIDENTIFIED_ACTIVITY = "urn:lola:unidentified-activity"
 
-Bend = Callable[[dict, bool], list[tuple[str, Callable[[dict], None]]]]
+# A bend check: (statement, time zone required, its context activities) → [(warning, how to read it)].
+Activities = list[tuple[str, dict, tuple[str, int | None]]]
+Bend = Callable[[dict, bool, Activities], list[tuple[str, Callable[[dict], None]]]]
 
 
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _score_max_equals_min(statement: dict, _: bool):
+def _score_max_equals_min(statement: dict, _: bool, __: Activities):
     score = (statement.get("result") or {}).get("score") if isinstance(statement.get("result"), dict) else None
     if not isinstance(score, dict) or not (_number(score.get("min")) and _number(score.get("max"))):
         return []
@@ -57,13 +59,13 @@ def _context_activity(s: dict, where: tuple[str, int | None]) -> dict:
     return value if index is None else value[index]
 
 
-def _group_activity(statement: dict, _: bool):
+def _group_activity(statement: dict, _: bool, activities: Activities):
     found = []
     obj = statement.get("object")
     if isinstance(obj, dict) and obj.get("objectType") == "GroupActivity":
         found.append(("object.objectType: 'GroupActivity' is not an xAPI objectType (Open edX multi-question "
                       "problems); read as 'Activity'", lambda s: s["object"].__setitem__("objectType", "Activity")))
-    for path, activity, where in _context_activities(statement):
+    for path, activity, where in activities:
         if activity.get("objectType") == "GroupActivity":
             found.append((f"{path}.objectType: 'GroupActivity' is not an xAPI objectType (Open edX multi-question "
                           "problems); read as 'Activity'",
@@ -71,16 +73,16 @@ def _group_activity(statement: dict, _: bool):
     return found
 
 
-def _context_activity_id_is_a_bare_uuid(statement: dict, _: bool):
+def _context_activity_id_is_a_bare_uuid(statement: dict, _: bool, activities: Activities):
     # Open edX puts a per-learner exam attempt id (a bare UUID) here: a record key, so it is not kept either.
     # Any other non-IRI id stays fatal.
     return [(f"{path}.id: a bare UUID, not an IRI (Open edX exam attempts); the activity is kept without its id",
              lambda s, w=where: _context_activity(s, w).__setitem__("id", UNIDENTIFIED_ACTIVITY))
-            for path, activity, where in _context_activities(statement)
+            for path, activity, where in activities
             if isinstance(activity.get("id"), str) and _UUID.fullmatch(activity["id"])]
 
 
-def _time_without_zone(statement: dict, strict_zone: bool):
+def _time_without_zone(statement: dict, strict_zone: bool, _: Activities):
     if strict_zone:
         return []
     return [(f"{key}: no time zone (xAPI 1.0.3 only recommends one); read as UTC",
@@ -89,7 +91,7 @@ def _time_without_zone(statement: dict, strict_zone: bool):
             if isinstance(statement.get(key), str) and _NO_ZONE.fullmatch(statement[key])]
 
 
-def _team_without_object_type(statement: dict, _: bool):
+def _team_without_object_type(statement: dict, _: bool, __: Activities):
     found = []
     obj = statement.get("object")
     sub = obj if isinstance(obj, dict) and obj.get("objectType") == "SubStatement" else None
@@ -103,7 +105,7 @@ def _team_without_object_type(statement: dict, _: bool):
     return found
 
 
-def _sha2_not_hex(statement: dict, _: bool):
+def _sha2_not_hex(statement: dict, _: bool, __: Activities):
     attachments = statement.get("attachments")
     if not isinstance(attachments, list):
         return []
@@ -126,7 +128,8 @@ BENDS: tuple[Bend, ...] = (
 def tolerate(statement: dict, strict_zone: bool, in_place: bool = False) -> tuple[dict, list[str]]:
     """(statement as read, warnings). strict_zone: the rules in force require a time zone (xAPI 2.0).
     The input is copied before a bend is normalized, unless in_place (the caller owns a fresh parse of it)."""
-    found = [bend for check in BENDS for bend in check(statement, strict_zone)]
+    activities = list(_context_activities(statement))
+    found = [bend for check in BENDS for bend in check(statement, strict_zone, activities)]
     if not found:
         return statement, []
     read = statement if in_place else copy.deepcopy(statement)
