@@ -23,23 +23,29 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
-def user_errors(command):
-    """Turn the errors a user can cause into one line and exit code 2."""
+def _user_error_types() -> tuple[type[Exception], ...]:
+    """The errors a user can cause. Imported when an error happens: naming them must not slow every start-up."""
     from assets.files import UnreadableInput
     from schemas.course_structure import StructureError
     from schemas.pseudonyms import PseudonymKeyError
     from warehouse.db import WarehouseBusy
 
+    return ConfigError, PseudonymKeyError, StructureError, UnreadableInput, WarehouseBusy
+
+
+def user_errors(command):
+    """Turn the errors a user can cause into one line and exit code 2."""
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (ConfigError, PseudonymKeyError, StructureError, UnreadableInput, WarehouseBusy) as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
-        except Exception as exc:  # a bug, not the user's input: one line, the traceback only on request
-            if os.environ.get("LOLA_DEBUG"):
+        except Exception as exc:
+            if isinstance(exc, _user_error_types()):
+                _fail(str(exc))
+            if isinstance(exc, OSError):
+                _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+            if os.environ.get("LOLA_DEBUG"):  # a bug, not the user's input: one line, the traceback on request
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (LOLA_DEBUG=1 shows the traceback)", EXIT_FAILED)
 
