@@ -75,7 +75,7 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         cause = error.cause or error
-        lines.append(f"  step {event.step_key} failed: {cause.message.strip().splitlines()[-1]}")
+        lines.append(f"  step {event.step_key} failed: {cause.message.strip().splitlines()[0]}")
     if result.success:
         lines.append(f"warehouse: {config.warehouse_path}; analysts' copy: {config.published_dir}")
     else:

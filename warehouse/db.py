@@ -49,7 +49,13 @@ def writer(path: Path, timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple[str, str], ...]) -> None:
+    """Create the table, or add the columns a newer version declares to a warehouse made by an older one."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(f'{c} {t}' for c, t in columns)})")
+    present = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [name]).fetchall()}
+    for column, kind in columns:
+        if column not in present:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {kind}")
 
 
 def publish(path: Path, published_dir: Path, tables: list[str]) -> Path:

@@ -140,3 +140,11 @@ def test_landed_rows_hold_pseudonyms_not_identifiers(tmp_path, drop):
     for n in range(3):
         assert f"learner{n}" not in dump
     assert "00000000-0000-4000-8000-" not in dump
+
+
+def test_a_warehouse_made_by_an_older_version_gains_the_new_columns(tmp_path, drop):
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE landed_statements (statement_pid VARCHAR, source VARCHAR)")
+    con.close()
+    assert land(tmp_path, drop).loaded == 6
+    assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE warnings IS NOT NULL") == [(6,)]
