@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
+import msgspec
+
+from schemas.fastpath import decode_json
 
 STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
@@ -88,12 +90,12 @@ def read_lines(handle: io.BufferedIOBase, name: str) -> Iterator[RawStatement]:
 def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
     """A .json file: one statement, or an array of statements (each located by its index)."""
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        value = decode_json(data)
+    except ValueError:
         value = None  # not JSON: the validator says why, for the document as a whole
     if isinstance(value, list):
         for index, item in enumerate(value):
-            yield RawStatement(f"{name}#{index}", orjson.dumps(item))
+            yield RawStatement(f"{name}#{index}", msgspec.json.encode(item))
     else:
         yield RawStatement(name, data.strip())
 

@@ -7,6 +7,7 @@ None, and the caller runs the full model. Soundness comes before coverage, so ev
 own (the same patterns, checks and constants from `schemas.xapi`), or stricter.
 """
 
+import math
 import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -209,8 +210,26 @@ class Statement(_Strict):
             raise ValueError("voiding an Activity")
 
 
-_typed = msgspec.json.Decoder(Statement)
-_untyped = msgspec.json.Decoder()
+def _finite(text: str) -> float:
+    # JSON has no infinity: a number beyond a double's range is refused, on every path of the validator alike.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("a number beyond the range of a double")
+    return value
+
+
+_typed = msgspec.json.Decoder(Statement, float_hook=_finite)
+_untyped = msgspec.json.Decoder(float_hook=_finite)
+
+
+def decode_json(data: bytes) -> object:
+    """The JSON value of `data`, as every path of the validator reads it; ValueError when it is not JSON."""
+    try:
+        return _untyped.decode(data)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 _checked_rules = lru_cache(maxsize=16)(rules_for)  # the caller's xapi_version, checked on every call
 
 

@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from schemas.fastpath import clean_read, clean_statement, is_clean
+from schemas.fastpath import clean_read, clean_statement, decode_json, is_clean
 from schemas.tolerance import tolerate
 from schemas.xapi import (
     FORMAT_BY_PATTERN,
@@ -94,8 +93,8 @@ def check_json(data: bytes, xapi_version: str | None = None) -> ParsedCheck:
 
 def _parse_and_validate(data: bytes, xapi_version: str | None) -> ParsedCheck:
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        value = decode_json(data)
+    except ValueError as exc:
         version = xapi_version if xapi_version is not None else DEFAULT_VERSION
         return ParsedCheck(None, StatementCheck(version, [f"$: not valid JSON ({exc})"]))
     return ParsedCheck(value, _validate(value, xapi_version, owned=True))

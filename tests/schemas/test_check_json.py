@@ -1,14 +1,14 @@
 """The validator's entry points (check_json for the pipeline, verdict_json for `lola validate`) give exactly the
 full model's answer, fast paths included: same errors, same warnings, same statement as read.
 
-The reference is the full pydantic model with every fast path switched off, on the same parse (orjson)."""
+The reference is the full pydantic model with every fast path switched off, on the same parse."""
 
 import json
 
-import orjson
 import pytest
 
 from schemas import validation
+from schemas.fastpath import decode_json
 from schemas.validation import check_json, verdict_json
 from tests.schemas.test_fastpath import (CORPUS, OPENEDX, VERSIONS, _mutated, _mutations, cohort_lines, line_of,
                                          shared_lines)
@@ -18,8 +18,8 @@ from tests.schemas.test_validation import BASE
 def reference(line: bytes, version: str | None) -> validation.StatementCheck | None:
     """The full model alone; None when the line is not JSON."""
     try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        value = decode_json(line)
+    except ValueError:
         return None
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(validation, "clean_read", lambda *_: False)
@@ -88,3 +88,11 @@ def test_check_json_never_modifies_what_validate_statement_is_given() -> None:
     before = json.dumps(statement)
     assert validation.validate_statement(statement).warnings
     assert json.dumps(statement) == before
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1.5E+400", "9" * 320 + ".5"])
+def test_a_number_beyond_a_double_is_not_valid_json_on_every_path(number: str) -> None:
+    line = json.dumps(BASE).replace('"result": {', '"result": {"extensions": {"https://example.org/n": ' + number + '}, ', 1)
+    assert number in line
+    assert_same(line.encode())
+    assert not check_json(line.encode()).check.valid
