@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from pipelines.cohort import build_cohort
+from tests.scan import row_text
 from tests.reference_metrics import expected_completion, expected_engagement_weeks
 
 LOLA = str(Path(sys.executable).with_name("lola"))
@@ -182,9 +183,7 @@ def test_no_raw_identifier_reaches_any_file_or_table(demo):
             con.execute("CREATE TEMP TABLE canary(value VARCHAR)")
             con.executemany("INSERT INTO canary VALUES (?)", [[c] for c in canaries])
             for relation in relations:
-                columns = [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
-                text = " || ' ' || ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in columns)
-                hits = con.execute(f"SELECT count(*) FROM (SELECT {text} AS t FROM {relation}) "
+                hits = con.execute(f"SELECT count(*) FROM (SELECT {row_text(con, relation)} AS t FROM {relation}) "
                                    "JOIN canary ON contains(t, value)").fetchone()[0]
                 assert hits == 0, (path, relation)
         finally:

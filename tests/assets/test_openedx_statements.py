@@ -10,6 +10,7 @@ import pytest
 from assets.ingest import land_file_source
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
+from tests.scan import row_text
 from warehouse.db import writer
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "openedx-statements"
@@ -35,8 +36,7 @@ def test_real_open_edx_statements_land_without_their_identifiers(tmp_path):
         values = pii()
         assert len(values) == 94
         for (table,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
-            columns = [d[0] for d in con.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
-            text = " || ' ' || ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in columns)
+            text = row_text(con, f'"{table}"')
             for value in values:
                 hits = con.execute(f'SELECT count(*) FROM "{table}" WHERE contains({text}, ?)', [value]).fetchone()[0]
                 assert hits == 0, (table, value)
