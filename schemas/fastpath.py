@@ -5,6 +5,11 @@ result and context. `clean_statement` answers only when it is sure: a statement 
 `schemas.validation.validate_statement` accepts with no error and no warning. Any other shape, any doubt, gives
 None, and the caller runs the full model. Soundness comes before coverage, so every rule here is the full model's
 own (the same patterns, checks and constants from `schemas.xapi`), or stricter.
+
+A statement is read as its own scalar properties plus five parts (actor, verb, object, result, context) kept as raw
+bytes. Feeds repeat those parts from line to line (one course's context, one verb, one learner), so each part's
+verdict is remembered by its bytes: a part seen before costs a dictionary lookup instead of a decode. A part that
+bends a rule harmlessly (schemas.tolerance) is remembered with its warnings, so Open edX's usual bends are fast too.
 """
 
 import math
@@ -13,8 +18,9 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
+from schemas.tolerance import tolerate
 from schemas.xapi import FORMATS, RULES, VERSION_PATTERN, VOIDED, InteractionType, rules_for
 
 
@@ -53,7 +59,7 @@ def _extension_keys(extensions: dict | UnsetType) -> None:
 MailtoIRI = _formatted("mailto")
 SHA1 = _formatted("sha1")
 UUID = _formatted("uuid")
-Timestamp = _formatted("timestamp")  # plus FORMATS["timestamp"].check, in Statement.__post_init__
+Timestamp = _formatted("timestamp")  # plus FORMATS["timestamp"].check, in _Envelope.__post_init__
 Duration = _formatted("duration")  # plus FORMATS["duration"].check, in Result.__post_init__
 LanguageTag = _formatted("language")
 
@@ -100,6 +106,8 @@ class Verb(_Strict):
 
     def __post_init__(self) -> None:
         _iri(self.id)
+        if self.id == VOIDED:  # a voiding statement must target a StatementRef; here the object is an Activity
+            raise ValueError("voiding an Activity")
 
 
 class ActivityDefinition(_Strict):
@@ -190,24 +198,31 @@ class Context(_Strict):
         _extension_keys(self.extensions)
 
 
-class Statement(_Strict):
-    # No authority, attachments, nor objects other than an Activity.
-    actor: Agent
-    verb: Verb
-    object: Activity
+class _Envelope(_Strict, kw_only=True):
+    """A statement's own scalar properties. No authority nor attachments: the full model decides those."""
+
     id: UUID | UnsetType = UNSET
-    result: Result | UnsetType = UNSET
-    context: Context | UnsetType = UNSET
     timestamp: Timestamp | UnsetType = UNSET
     stored: Timestamp | UnsetType = UNSET
-    version: str | UnsetType = UNSET  # checked against the rules in clean_statement
+    version: str | UnsetType = UNSET  # checked against the rules in fast_verdict
 
     def __post_init__(self) -> None:
         for value in (self.timestamp, self.stored):
             if value is not UNSET and not _real_day(value.partition("T")[0]):
                 raise ValueError("no such date")
-        if self.verb.id == VOIDED:  # a voiding statement must target a StatementRef
-            raise ValueError("voiding an Activity")
+
+
+# The parts of a statement: (Struct, required). The object is always an Activity here.
+PARTS: dict[str, tuple[type[Struct], bool]] = {
+    "actor": (Agent, True), "verb": (Verb, True), "object": (Activity, True),
+    "result": (Result, False), "context": (Context, False),
+}
+Statement = msgspec.defstruct("Statement", [(name, struct) if required else (name, struct | UnsetType, UNSET)
+                                            for name, (struct, required) in PARTS.items()],
+                              bases=(_Envelope,), kw_only=True, module=__name__)
+_SplitStatement = msgspec.defstruct("SplitStatement", [(name, Raw) if required else (name, Raw, UNSET)
+                                                       for name, (_, required) in PARTS.items()],
+                                    bases=(_Envelope,), kw_only=True, module=__name__)
 
 
 def _finite(text: str) -> float:
@@ -218,8 +233,9 @@ def _finite(text: str) -> float:
     return value
 
 
-_typed = msgspec.json.Decoder(Statement, float_hook=_finite)
 _untyped = msgspec.json.Decoder(float_hook=_finite)
+_split = msgspec.json.Decoder(_SplitStatement)
+_part_decoders = {name: msgspec.json.Decoder(struct, float_hook=_finite) for name, (struct, _) in PARTS.items()}
 
 
 def decode_json(data: bytes) -> object:
@@ -245,26 +261,91 @@ def _version_allowed(version: str, xapi_version: str | None) -> bool:
     return rules.accepted_versions.fullmatch(version) is not None
 
 
+# A part's verdict depends on its bytes alone: no rule of a part changes with the xAPI version (the version-bound
+# rules, time zones and 2.0 properties, are outside the parts or outside the fast path).
+_part_verdicts: dict[str, dict[bytes, tuple[str, ...] | None]] = {name: {} for name in PARTS}
+_PART_VERDICTS_MAX_BYTES = 4 << 20  # bounded: the parts come from the sender; forgotten all at once when full
+_part_verdict_bytes = 0
+
+
+def _judge_part(name: str, data: bytes) -> tuple[str, ...] | None:
+    """() when the part is clean; its warnings when it bends a rule harmlessly and is clean as read; None if unsure."""
+    struct, _ = PARTS[name]
+    try:
+        _part_decoders[name].decode(data)
+        return ()
+    except (ValueError, RecursionError):  # msgspec.DecodeError and ValidationError, UnicodeDecodeError, deep nesting
+        pass
+    try:
+        value = _untyped.decode(data)
+    except (ValueError, RecursionError):
+        return None
+    # The part alone, as a statement of one property: it holds no timestamp, so the time zone rule is moot.
+    read, warnings = tolerate({name: value}, strict_zone=True, in_place=True)
+    if not warnings:
+        return None
+    try:
+        msgspec.convert(read[name], struct)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return tuple(warnings)
+
+
+def _part_verdict(name: str, data: bytes) -> tuple[str, ...] | None:
+    global _part_verdict_bytes
+    verdicts = _part_verdicts[name]
+    try:
+        return verdicts[data]
+    except KeyError:
+        pass
+    verdict = _judge_part(name, data)
+    _part_verdict_bytes += len(data)
+    if _part_verdict_bytes > _PART_VERDICTS_MAX_BYTES:
+        for known in _part_verdicts.values():
+            known.clear()
+        _part_verdict_bytes = len(data)
+    verdicts[data] = verdict
+    return verdict
+
+
+def fast_verdict(line: bytes, xapi_version: str | None = None) -> tuple[str, ...] | None:
+    """The warnings of `line` (none for a clean statement) when it is certainly a valid xAPI statement under the
+    rules that apply, exactly as validate_statement would list them; None when unsure — the caller then runs the
+    full model. The rules are chosen as validate_statement does: `xapi_version` if given (ValueError unless 1.0.x /
+    2.0.x), else the statement's own 1.0.x / 2.0.x `version`, else 1.0.3. Never raises on any `line`."""
+    if xapi_version is not None:
+        _checked_rules(xapi_version)  # an unsupported version is the caller's error, as in validate_statement
+    try:
+        statement = _split.decode(line)
+    except (ValueError, RecursionError):
+        return None
+    if statement.version is not UNSET and not _version_allowed(statement.version, xapi_version):
+        return None
+    warnings: tuple[str, ...] = ()
+    for name in PARTS:
+        data = getattr(statement, name)
+        if data is UNSET:
+            continue
+        found = _part_verdict(name, bytes(data))
+        if found is None:
+            return None
+        if found:
+            if warnings:  # bends in two parts: the full model puts their warnings in its own order
+                return None
+            warnings = found
+    return warnings
+
+
 def is_clean(line: bytes, xapi_version: str | None = None) -> bool:
     """Whether `line` is certainly a valid xAPI statement under the rules that apply, with no warning (the verdict
     of clean_statement without building the dict). Never raises on any `line`."""
-    if xapi_version is not None:
-        _checked_rules(xapi_version)  # an unsupported version is the caller's error, as in validate_statement
-    if b"GroupActivity" in line:  # Open edX's most frequent bend: the strict decode could only fail, slowly
-        return False
-    try:
-        statement = _typed.decode(line)
-    except (ValueError, RecursionError):  # msgspec.DecodeError and ValidationError, UnicodeDecodeError, deep nesting
-        return False
-    return statement.version is UNSET or _version_allowed(statement.version, xapi_version)
+    return fast_verdict(line, xapi_version) == ()
 
 
 def clean_statement(line: bytes, xapi_version: str | None = None) -> dict | None:
     """The parsed statement (a plain dict, as json.loads would give) when `line` is certainly a valid xAPI statement
     under the rules that apply, with no warning; None when unsure — the caller then runs the full model.
-
-    The rules are chosen as `validate_statement` does: `xapi_version` if given (ValueError unless 1.0.x / 2.0.x),
-    else the statement's own 1.0.x / 2.0.x `version`, else 1.0.3. Never raises on any `line`.
+    The rules are chosen as in fast_verdict. Never raises on any `line`.
     """
     return _untyped.decode(line) if is_clean(line, xapi_version) else None
 
@@ -272,7 +353,7 @@ def clean_statement(line: bytes, xapi_version: str | None = None) -> dict | None
 def clean_read(statement: object, xapi_version: str | None = None) -> bool:
     """Whether an already-parsed statement is certainly valid under the rules that apply, by the same Structs and
     checks as clean_statement. The validator asks it about a statement as read once its harmless bends are
-    normalized (schemas.tolerance), so that Open edX's usual bends do not cost a full-model run."""
+    normalized (schemas.tolerance)."""
     if xapi_version is not None:
         _checked_rules(xapi_version)
     try:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from schemas.fastpath import clean_read, clean_statement, decode_json, is_clean
+from schemas.fastpath import clean_read, clean_statement, decode_json, fast_verdict
 from schemas.tolerance import tolerate
 from schemas.xapi import (
     FORMAT_BY_PATTERN,
@@ -101,8 +101,9 @@ def _parse_and_validate(data: bytes, xapi_version: str | None) -> ParsedCheck:
 
 def verdict_json(data: bytes, xapi_version: str | None = None) -> tuple[list[str], list[str]]:
     """(errors, warnings) of one statement's bytes, without keeping the statement: what `lola validate` reports."""
-    if is_clean(data, xapi_version):
-        return [], []
+    warnings = fast_verdict(data, xapi_version)
+    if warnings is not None:
+        return [], list(warnings)
     check = _parse_and_validate(data, xapi_version).check
     return check.errors, check.warnings
 

@@ -1,4 +1,4 @@
-"""The fast path (`clean_statement`) against the full model (`validate_statement`).
+"""The fast path (`clean_statement`, `fast_verdict`) against the full model (`validate_statement`).
 
 Soundness is the proof: on every line of the shared corpora, of a generated cohort and of systematic mutations of
 valid statements, whatever the fast path accepts the full model accepts with no error and no warning, and the dict
@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from pipelines.cohort import build_cohort
-from schemas.fastpath import clean_statement
+from schemas import fastpath
+from schemas.fastpath import clean_statement, fast_verdict
 from schemas.validation import validate_statement
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -282,6 +283,62 @@ def test_coverage_of_valid_open_edx_statements() -> None:
     accepted = sum(clean_statement(lines[number - 1]) is not None for number in valid)
     print(f"Open edX: fast path accepted {accepted} of the {len(valid)} lines valid for all three checks")
     assert len(valid) == 61 and accepted > 0
+
+
+def test_fast_verdict_covers_the_open_edx_bends() -> None:
+    lines = shared_lines(OPENEDX)
+    bent = [line for line in lines if (check := validate_statement(json.loads(line))).valid and check.warnings]
+    assert len(bent) == 26 and all(fast_verdict(line) is not None for line in bent)
+
+
+# --- bends in the parts of a statement: the full model's warnings, remembered ------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("object", "objectType"), "GroupActivity"), (("result", "score"), {"raw": 0, "min": 0, "max": 0}),
+     (("context", "contextActivities", "parent", 0, "id"), "438ad672-de2c-4f0b-8876-35444e7dd746")],
+)  # fmt: skip
+def test_fast_verdict_gives_a_bent_part_the_full_model_warnings(path: tuple[str | int, ...], value: Any) -> None:
+    line = with_edit(path, value)
+    check = validate_statement(json.loads(line))
+    assert check.valid and len(check.warnings) == 1
+    assert fast_verdict(line) == tuple(check.warnings)
+    assert fast_verdict(line) == tuple(check.warnings)  # the second time from what the part's bytes gave before
+    assert clean_statement(line) is None
+
+
+def test_fast_verdict_leaves_bends_in_two_parts_to_the_full_model() -> None:
+    statement = copy.deepcopy(BASE)
+    statement["object"]["objectType"] = "GroupActivity"
+    statement["result"]["score"] = {"raw": 0, "min": 0, "max": 0}
+    check = validate_statement(statement)
+    assert check.valid and len(check.warnings) == 2
+    assert fast_verdict(line_of(statement)) is None
+
+
+def test_a_bent_part_that_breaks_another_rule_is_not_vouched_for() -> None:
+    statement = copy.deepcopy(BASE)
+    statement["object"]["objectType"] = "GroupActivity"
+    statement["object"]["id"] = "not an iri"
+    assert not validate_statement(statement).valid
+    assert fast_verdict(line_of(statement)) is None
+
+
+def test_part_verdicts_stay_within_their_memory_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = cohort_lines()[:3_000]
+    unbounded = [fast_verdict(line) for line in lines]
+    bound = 20_000
+    monkeypatch.setattr(fastpath, "_PART_VERDICTS_MAX_BYTES", bound)
+    for verdicts in fastpath._part_verdicts.values():
+        verdicts.clear()
+    monkeypatch.setattr(fastpath, "_part_verdict_bytes", 0)
+    held = []
+    for line, expected in zip(lines, unbounded, strict=True):
+        assert fast_verdict(line) == expected
+        held.append(sum(len(part) for verdicts in fastpath._part_verdicts.values() for part in verdicts))
+    forgotten = sum(after < before for before, after in zip(held, held[1:]))
+    assert max(held) <= bound and forgotten >= 2
 
 
 # --- what the full model accepts only with a warning: always the full model's call ----------------
