@@ -2,16 +2,20 @@
 
 Raw statements live only in memory here: what reaches the warehouse is pseudonymized (rows) or scrubbed
 (quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates.
-A source is landed in one transaction, so an interrupted run leaves the warehouse as it was.
+A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
+once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -29,8 +33,8 @@ LANDED_SCHEMA = {name: _POLARS_TYPES[kind] for name, kind in LANDED_COLUMNS}
 
 class Mode(enum.StrEnum):
     INCREMENTAL = "incremental"  # new or changed files only
-    ALL = "all"                  # forget the source's landed data and read every file again
-    DATE = "date"                # forget the source's statements of one local day, then read every file again
+    ALL = "all"                  # forget the source's landed data and read it all again
+    DATE = "date"                # forget the source's statements of one local day and read that day again
 
 
 @dataclass
@@ -42,6 +46,9 @@ class IngestReport:
     quarantined: int = 0
     duplicates: int = 0
     changed_files: list[str] = field(default_factory=list)
+    pages: int = 0  # LRS pages read
+    since: datetime | None = None  # LRS: what this run asked for
+    next_since: datetime | None = None  # LRS: where the next incremental run starts
 
     @property
     def reconciles(self) -> bool:
@@ -140,14 +147,32 @@ class Lander:
         self._flush()
 
 
-def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | None, timezone_name: str) -> None:
-    """Drop what this run will land again."""
+def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | None, timezone_name: str,
+           day_column: str = "timestamp") -> None:
+    """Drop what this run will land again: all of the source, or its statements of one local day."""
     if mode is Mode.ALL:
-        for table in ("landed_statements", "quarantine", "ingested_files"):
+        for table in ("landed_statements", "quarantine", "ingested_files", "lrs_watermarks"):
             con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
     elif mode is Mode.DATE:
-        con.execute("DELETE FROM landed_statements WHERE source = ? AND timezone(?, \"timestamp\")::DATE = ?",
+        con.execute(f"DELETE FROM landed_statements WHERE source = ? AND timezone(?, \"{day_column}\")::DATE = ?",
                     [source, timezone_name, day])
+
+
+@contextmanager
+def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str) -> Iterator[None]:
+    """One transaction for the whole source, closed by its ingest_runs record; rolled back on any failure."""
+    started_at = datetime.now(timezone.utc)
+    con.execute("BEGIN")
+    try:
+        ensure_table(con, "landed_statements", LANDED_COLUMNS)
+        yield
+        con.execute("INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, report.source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
+                     report.loaded, report.quarantined, report.duplicates])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,
@@ -170,12 +195,10 @@ def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
                      run_id: str, timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
                      check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
-    """Land the statement files under root (a folder or one file) in one transaction."""
+    """Land the statement files under root (a folder or one file) in one transaction. A day is read again from
+    every file: a file holds statements of many days."""
     report = IngestReport(source)
-    started_at = datetime.now(timezone.utc)
-    con.execute("BEGIN")
-    try:
-        ensure_table(con, "landed_statements", LANDED_COLUMNS)
+    with _landing(con, report, run_id):
         forget(con, source, mode, day, timezone_name)
         lander = Lander(con, source, row_builder, run_id)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
@@ -183,13 +206,71 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
             lander.land(read_file(path, name=rel), report, check)
             report.files_read += 1
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [source, rel, digest, path.stat().st_size, report.read - before, started_at, run_id])
+                        [source, rel, digest, path.stat().st_size, report.read - before, datetime.now(timezone.utc),
+                         run_id])
         lander.finish()
-        con.execute("INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [run_id, source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
-                     report.loaded, report.quarantined, report.duplicates])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    return report
+
+
+class LrsPage(Protocol):
+    statements: list[bytes]
+    latest_stored: datetime | None
+    server_time: datetime | None
+
+
+# pull(since, until): the pages of statements stored after `since` and up to `until`, oldest first.
+Pull = Callable[[datetime | None, datetime | None], Iterable[LrsPage]]
+
+
+def local_day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
+    """(since, until) selecting the statements stored on one local day: since is exclusive, until inclusive."""
+    zone = ZoneInfo(timezone_name)
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    return start - timedelta(microseconds=1), end - timedelta(microseconds=1)
+
+
+def next_since(first_server_time: datetime | None, latest_stored: datetime | None, since: datetime | None,
+               overlap: timedelta) -> datetime | None:
+    """Where the next incremental pull starts. Everything stored well before the LRS's clock at our first request
+    was visible to this pull; a statement still being written then may carry an earlier `stored` than one we read,
+    so the next pull goes back `overlap` before that clock. Without the LRS's clock, before the latest `stored`."""
+    anchor = first_server_time or latest_stored
+    return anchor - overlap if anchor is not None else since
+
+
+def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row_builder: RowBuilder, run_id: str,
+                    timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
+                    overlap: timedelta = timedelta(minutes=5),
+                    check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
+    """Land an LRS's statements in one transaction: those stored since the source's watermark (incremental), all
+    (all), or those stored on one local day (date; the watermark stays). Statements read again in the overlap, or
+    on a page the LRS repeats, are duplicates."""
+    report = IngestReport(source)
+    with _landing(con, report, run_id):
+        forget(con, source, mode, day, timezone_name, day_column="stored")
+        if mode is Mode.DATE:
+            since, until = local_day_bounds(day, timezone_name)
+        else:
+            watermark = con.execute("SELECT since, latest_stored FROM lrs_watermarks WHERE source = ?",
+                                    [source]).fetchone()
+            since, until = (watermark[0] if watermark else None), None
+        report.since = since
+        lander = Lander(con, source, row_builder, run_id)
+        first_server_time = None
+        latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
+        for number, page in enumerate(pull(since, until), 1):
+            report.pages = number
+            first_server_time = first_server_time or page.server_time
+            if page.latest_stored and (latest_stored is None or page.latest_stored > latest_stored):
+                latest_stored = page.latest_stored
+            lander.land((RawStatement(f"page {number}#{index}", data) for index, data in enumerate(page.statements)),
+                        report, check)
+        lander.finish()
+        if mode is not Mode.DATE:
+            report.next_since = next_since(first_server_time, latest_stored, since, overlap)
+            con.execute("DELETE FROM lrs_watermarks WHERE source = ?", [source])
+            if report.next_since is not None:
+                con.execute("INSERT INTO lrs_watermarks VALUES (?, ?, ?, ?, ?)",
+                            [source, report.next_since, latest_stored, datetime.now(timezone.utc), run_id])
     return report

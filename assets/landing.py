@@ -1,11 +1,11 @@
 """Landing assets: one per configured source, each reading its new input and landing it (see assets.ingest)."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 
-from assets.ingest import Mode, land_file_source
+from assets.ingest import IngestReport, Mode, land_file_source, land_lrs_source
 from schemas.rows import RowBuilder
 
 LANDING_GROUP = "landing"
@@ -16,6 +16,9 @@ class IngestConfig(dg.Config):
 
     mode: str = Mode.INCREMENTAL.value
     day: str | None = None
+
+    def parsed(self) -> tuple[Mode, date | None]:
+        return Mode(self.mode), date.fromisoformat(self.day) if self.day else None
 
 
 def landing_key(source: str) -> dg.AssetKey:
@@ -32,20 +35,51 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
         kinds={"duckdb", "python"},
     )
     def landing(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
-        mode = Mode(config.mode)
-        day = date.fromisoformat(config.day) if config.day else None
+        mode, day = config.parsed()
         builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
         warehouse = context.resources.warehouse
         with warehouse.writer() as con:
             report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day)
         for rel in report.changed_files:
             context.log.warning(f"{source}: {rel} changed since it was ingested; its statements were read again")
-        context.log.info(f"{source}: read {report.read} from {report.files_read} files: loaded {report.loaded}, "
-                         f"quarantined {report.quarantined}, duplicates {report.duplicates}")
-        return dg.MaterializeResult(metadata={
-            "mode": mode.value, "files_read": report.files_read, "read": report.read, "loaded": report.loaded,
-            "quarantined": report.quarantined, "duplicates": report.duplicates,
-            "changed_files": len(report.changed_files),
-        })
+        return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files))
 
     return landing
+
+
+def lrs_resource_key(source: str) -> str:
+    return f"lrs_{source}"
+
+
+def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...],
+                            overlap: timedelta) -> dg.AssetsDefinition:
+    resource_key = lrs_resource_key(source)
+
+    @dg.asset(
+        key=landing_key(source),
+        group_name=LANDING_GROUP,
+        description=f"Statements of the `{source}` LRS stored since its watermark, validated and pseudonymized into "
+                    "landed_statements; rejected ones into quarantine.",
+        required_resource_keys={"warehouse", "pseudonym_key", resource_key},
+        kinds={"duckdb", "python"},
+    )
+    def landing(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
+        mode, day = config.parsed()
+        builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
+        warehouse = context.resources.warehouse
+        with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
+            report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone, mode,
+                                     day, overlap)
+        return _landed(context, report, mode, requests=client.requests, pages=report.pages,
+                       since=str(report.since), next_since=str(report.next_since))
+
+    return landing
+
+
+def _landed(context: dg.AssetExecutionContext, report: IngestReport, mode: Mode, **details) -> dg.MaterializeResult:
+    context.log.info(f"{report.source}: read {report.read}: loaded {report.loaded}, "
+                     f"quarantined {report.quarantined}, duplicates {report.duplicates}")
+    return dg.MaterializeResult(metadata={
+        "mode": mode.value, "read": report.read, "loaded": report.loaded, "quarantined": report.quarantined,
+        "duplicates": report.duplicates, **details,
+    })

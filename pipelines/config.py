@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_CONFIG = "lola.toml"
 SOURCE_KINDS = ("lrs", "files")
+SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # it names an asset, a resource and a value of `statements.source`
+DEFAULT_OVERLAP_SECONDS = 300
 
 
 class ConfigError(ValueError):
@@ -29,6 +32,8 @@ class Source:
     anonymous_homepages: tuple[str, ...] = ()
     # Handbook sources feed handbook_pages_viewed; by default the source named "handbook" is one.
     handbook: bool = False
+    # LRS: how far before the LRS's clock at the last pull the next pull starts again, for late arrivals.
+    overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
 
 
 @dataclass(frozen=True)
@@ -68,21 +73,28 @@ def _source(raw: dict, root: Path, index: int) -> Source:
     name, kind = raw.get("name"), raw.get("kind")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}: `name` is required")
+    if not SOURCE_NAME.fullmatch(name):
+        raise ConfigError(f"source {name!r}: a name is lower-case letters, digits and _, starting with a letter")
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"source {name!r}: `kind` must be one of {', '.join(SOURCE_KINDS)}; got {kind!r}")
     homepages = raw.get("anonymous_homepages", [])
     if not isinstance(homepages, list) or not all(isinstance(h, str) for h in homepages):
         raise ConfigError(f"source {name!r}: `anonymous_homepages` must be a list of strings")
+    common = {"anonymous_homepages": tuple(homepages), "handbook": raw.get("handbook", name == "handbook")}
     if kind == "files":
         if not isinstance(raw.get("path"), str):
             raise ConfigError(f"source {name!r}: a files source needs `path`")
-        return Source(name, kind, path=root / raw["path"], anonymous_homepages=tuple(homepages),
-                      handbook=raw.get("handbook", name == "handbook"))
-    if not isinstance(raw.get("url"), str):
-        raise ConfigError(f"source {name!r}: an lrs source needs `url`")
+        return Source(name, kind, path=root / raw["path"], **common)
+    if not isinstance(raw.get("url"), str) or not raw["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"source {name!r}: an lrs source needs `url`, the LRS's xAPI base (http:// or https://)")
+    for key in ("username_env", "password_env"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"source {name!r}: `{key}` is the name of an environment variable")
+    overlap = raw.get("overlap_seconds", DEFAULT_OVERLAP_SECONDS)
+    if not isinstance(overlap, int) or isinstance(overlap, bool) or overlap < 0:
+        raise ConfigError(f"source {name!r}: `overlap_seconds` must be a whole number of seconds, 0 or more")
     return Source(name, kind, url=raw["url"], username_env=raw.get("username_env"),
-                  password_env=raw.get("password_env"), anonymous_homepages=tuple(homepages),
-                  handbook=raw.get("handbook", name == "handbook"))
+                  password_env=raw.get("password_env"), overlap_seconds=overlap, **common)
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -3,38 +3,40 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import dagster as dg
 
 from assets.checks import (EXPECTATION_TABLES, UNIQUE_KEYS, build_expectations_check, build_reconciliation_check,
                            build_unique_key_check)
-from assets.landing import build_file_landing_asset, landing_key
+from assets.landing import build_file_landing_asset, build_lrs_landing_asset, landing_key, lrs_resource_key
 from assets.models import build_model_assets
 from assets.publish import build_publish_asset
 from assets.reference import build_reference_assets
-from pipelines.config import Config, ConfigError, load_config
-from pipelines.resources import PseudonymKeyResource, WarehouseResource
+from pipelines.config import Config, Source, load_config
+from pipelines.resources import LrsResource, PseudonymKeyResource, WarehouseResource
+from pipelines.sensors import build_file_drop_sensor
 
 REFRESH_JOB = "refresh"
 CONFIG_ENV_VAR = "LOLA_CONFIG"
 
 
+def _landing_asset(source: Source) -> dg.AssetsDefinition:
+    if source.kind == "lrs":
+        return build_lrs_landing_asset(source.name, source.anonymous_homepages, timedelta(seconds=source.overlap_seconds))
+    return build_file_landing_asset(source.name, source.path, source.anonymous_homepages)
+
+
 def build_definitions(config: Config) -> dg.Definitions:
-    unsupported = [s.name for s in config.sources if s.kind != "files"]
-    if unsupported:
-        raise ConfigError(f"source(s) {', '.join(unsupported)}: kind 'lrs' is not supported by this version yet; "
-                          "export the LRS to files (e.g. `ralph read`) and use kind = \"files\"")
-    landing = [build_file_landing_asset(s.name, s.path, s.anonymous_homepages) for s in config.sources]
+    landing = [_landing_asset(s) for s in config.sources]
     models = build_model_assets(landing_key(s.name) for s in config.sources)
+    shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
+              *models, build_publish_asset(m.key for m in models)]
+    shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
     refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
                                   description="Ingest → validate → pseudonymize → warehouse → checks → analysts' copy.")
     return dg.Definitions(
-        assets=[
-            build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
-            *landing,
-            *models,
-            build_publish_asset(m.key for m in models),
-        ],
+        assets=[*landing, *shared],
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
             *(build_unique_key_check(table, columns) for table, columns in UNIQUE_KEYS.items()),
@@ -44,10 +46,15 @@ def build_definitions(config: Config) -> dg.Definitions:
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",
                                          execution_timezone=config.timezone,
                                          default_status=dg.DefaultScheduleStatus.STOPPED)],
+        sensors=[build_file_drop_sensor(s.name, s.path, REFRESH_JOB, [landing_key(s.name), *shared_keys])
+                 for s in config.sources if s.kind == "files"],
         resources={
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,
                                            published_dir=str(config.published_dir)),
             "pseudonym_key": PseudonymKeyResource(),
+            **{lrs_resource_key(s.name): LrsResource(source=s.name, url=s.url, username_env=s.username_env,
+                                                     password_env=s.password_env)
+               for s in config.sources if s.kind == "lrs"},
         },
     )
 

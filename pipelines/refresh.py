@@ -64,7 +64,9 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
         materialization = event.materialization
         if materialization.asset_key.path[0] == "landing":
             m = {k: v.value for k, v in materialization.metadata.items()}
-            lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {m['files_read']} new file(s): "
+            origin = (f"{m['files_read']} new file(s)" if "files_read" in m
+                      else f"{m['pages']} LRS page(s) in {m['requests']} request(s)")
+            lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {origin}: "
                          f"loaded {m['loaded']}, quarantined {m['quarantined']}, duplicates {m['duplicates']}")
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]

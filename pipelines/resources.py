@@ -1,4 +1,4 @@
-"""Resources: one per outside system the assets touch (the warehouse file, the pseudonymization key)."""
+"""Resources: one per outside system the assets touch (the warehouse file, the pseudonymization key, each LRS)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from pipelines.lrs import LrsClient, LrsError
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, parse_master_key
 from warehouse import db
 
@@ -37,3 +38,28 @@ class PseudonymKeyResource(dg.ConfigurableResource):
 
     def pseudonymizer(self, anonymous_home_pages: tuple[str, ...] = ()) -> Pseudonymizer:
         return Pseudonymizer(parse_master_key(os.environ.get(self.env_var)), anonymous_home_pages)
+
+
+class LrsResource(dg.ConfigurableResource):
+    """One LRS source: its xAPI base URL and the names of the environment variables holding its credentials.
+    The credentials are read when a client is made: never part of run config or run records."""
+
+    source: str
+    url: str
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout_s: float = 30.0
+
+    def client(self) -> LrsClient:
+        username, password = self._env(self.username_env), self._env(self.password_env)
+        if (username is None) != (password is None):
+            raise LrsError(f"{self.source}: set both the LRS username and password variables, or neither")
+        return LrsClient(self.url, username, password, name=self.source, timeout_s=self.timeout_s)
+
+    def _env(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        value = os.environ.get(name)
+        if not value:
+            raise LrsError(f"{self.source}: the environment variable {name} is not set")
+        return value

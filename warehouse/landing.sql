@@ -36,3 +36,13 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
     n_quarantined BIGINT,
     n_duplicates  BIGINT
 );
+
+-- Grain: one row per LRS source: where its next incremental pull starts. Written in the landing transaction, so it
+-- moves only with the statements it covers.
+CREATE TABLE IF NOT EXISTS lrs_watermarks (
+    source        VARCHAR NOT NULL,
+    since         TIMESTAMPTZ NOT NULL,  -- the next pull asks for statements stored after this
+    latest_stored TIMESTAMPTZ,           -- the latest `stored` read so far
+    updated_at    TIMESTAMPTZ,
+    run_id        VARCHAR
+);

@@ -34,6 +34,11 @@ def test_relative_paths_are_relative_to_the_file(tmp_path, monkeypatch):
     ('[[source]]\nname = "x"\nkind = "files"\npath = "a"\n[[source]]\nname = "x"\nkind = "files"\npath = "b"\n', "unique"),
     ("[warehouse\n", "not valid TOML"),
     ('[warehouse]\nretention_days = -3\n', "retention_days"),
+    ('[[source]]\nname = "Mooc-1"\nkind = "files"\npath = "a"\n', "lower-case letters"),
+    ('[[source]]\nname = "mooc"\nkind = "lrs"\n', "needs `url`"),
+    ('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "127.0.0.1:8100/xAPI/"\n', "http:// or https://"),
+    ('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://h/xAPI/"\noverlap_seconds = -1\n', "overlap_seconds"),
+    ('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://h/xAPI/"\nusername_env = 3\n', "environment variable"),
 ])
 def test_bad_configuration_is_one_clear_line(tmp_path, text, message):
     path = tmp_path / "lola.toml"
@@ -46,3 +51,12 @@ def test_bad_configuration_is_one_clear_line(tmp_path, text, message):
 def test_a_named_file_must_exist(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml")
+
+
+def test_an_lrs_source_as_in_the_contract(tmp_path):
+    path = tmp_path / "lola.toml"
+    path.write_text('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://127.0.0.1:8100/xAPI/"\n'
+                    'username_env = "LOLA_MOOC_LRS_USERNAME"\npassword_env = "LOLA_MOOC_LRS_PASSWORD"\n')
+    (source,) = load_config(path).sources
+    assert (source.kind, source.url, source.username_env, source.password_env, source.overlap_seconds) == (
+        "lrs", "http://127.0.0.1:8100/xAPI/", "LOLA_MOOC_LRS_USERNAME", "LOLA_MOOC_LRS_PASSWORD", 300)
