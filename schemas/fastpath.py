@@ -6,8 +6,8 @@ result and context. `clean_statement` answers only when it is sure: a statement 
 None, and the caller runs the full model. Soundness comes before coverage, so every rule here is the full model's
 own (the same patterns, checks and constants from `schemas.xapi`), or stricter.
 
-A statement is read as its own scalar properties plus five parts (actor, verb, object, result, context) kept as raw
-bytes. Feeds repeat those parts from line to line (one course's context, one verb, one learner), so each part's
+A statement is read as its own scalar properties plus six parts (actor, verb, object, result, context, authority)
+kept as raw bytes. Feeds repeat those parts from line to line (one course's context, one verb, one learner), so each part's
 verdict is remembered by its bytes: a part seen before costs a dictionary lookup instead of a decode. A part that
 bends a rule harmlessly (schemas.tolerance) is remembered with its warnings, so Open edX's usual bends are fast too.
 """
@@ -199,7 +199,7 @@ class Context(_Strict):
 
 
 class _Envelope(_Strict, kw_only=True):
-    """A statement's own scalar properties. No authority nor attachments: the full model decides those."""
+    """A statement's own scalar properties. No attachments: the full model decides those."""
 
     id: UUID | UnsetType = UNSET
     timestamp: Timestamp | UnsetType = UNSET
@@ -216,6 +216,7 @@ class _Envelope(_Strict, kw_only=True):
 PARTS: dict[str, tuple[type[Struct], bool]] = {
     "actor": (Agent, True), "verb": (Verb, True), "object": (Activity, True),
     "result": (Result, False), "context": (Context, False),
+    "authority": (Agent, False),  # what an LRS adds on storage; a Group authority (OAuth) is the full model's call
 }
 Statement = msgspec.defstruct("Statement", [(name, struct) if required else (name, struct | UnsetType, UNSET)
                                             for name, (struct, required) in PARTS.items()],

@@ -74,6 +74,7 @@ BASE: dict[str, Any] = {  # an Open edX video statement, with every property the
     "timestamp": "2023-01-17T16:22:24.291619+00:00",
     "stored": "20230117T162226Z",
     "version": "1.0.3",
+    "authority": {"objectType": "Agent", "mbox": "mailto:lrs@example.org"},  # as an LRS adds it
 }
 
 
