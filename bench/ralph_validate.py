@@ -1,6 +1,6 @@
 """Ralph's own xAPI statement validation over an NDJSON file, one statement a line.
 
-Run by bench/validate.py inside bench/.venv-ralph (Ralph pins its own pydantic, so it cannot share LOLA's venv).
+Run by bench/validate.py inside .venv-ralph (Ralph pins its own pydantic, so it cannot share LOLA's venv).
 Prints one JSON line: Ralph's version, the import time, and the loop's time and counts.
 """
 import json

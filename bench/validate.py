@@ -17,12 +17,12 @@ from pathlib import Path
 
 import duckdb
 
+from tests.lrs.ralph import RALPH_VENV, RalphError, ralph_python  # one Ralph venv for the tests and this benchmark
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
 LOLA = REPO / ".venv" / "bin" / "lola"
 AMPLIFY = REPO.parent / "shared" / "openedx-statements" / "amplify.py"
-RALPH_VENV = BENCH / ".venv-ralph"
-RALPH_REQUIREMENT = "ralph-malph[cli]==5.1.0"  # the core models, plus the `cli` extra for `ralph validate`
 LOLA_WORKERS = 2  # the target is stated for 2 cores
 MOOC_LINES_PER_LEARNER = 60  # `lola generate` writes about 68; a little short is fine, the lines are cycled
 
@@ -132,21 +132,11 @@ def measure_lola(path: Path) -> dict:
             "startup_seconds": startup, "valid": valid, "invalid": invalid}
 
 
-def ralph_venv() -> Path:
-    """bench/.venv-ralph with Ralph installed, made once and reused (Ralph pins its own pydantic and click)."""
-    python = RALPH_VENV / "bin" / "python"
-    marker = RALPH_VENV / f".installed-{RALPH_REQUIREMENT}"
-    if not marker.exists():
-        print(f"installing {RALPH_REQUIREMENT} into {RALPH_VENV.relative_to(REPO)} (once)...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(RALPH_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        RALPH_REQUIREMENT], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        marker.touch()
-    return python
-
-
 def measure_ralph(path: Path) -> tuple[dict, dict]:
-    python = ralph_venv()
+    try:
+        python = ralph_python()
+    except RalphError as error:
+        raise SystemExit(str(error)) from None
     model = json.loads(subprocess.run([str(python), str(BENCH / "ralph_validate.py"), str(path)],
                                       capture_output=True, text=True, check=True).stdout)
     # `ralph validate` reads stdin, writes each valid event to stdout and logs one line per invalid or unknown
