@@ -223,18 +223,19 @@ Pull = Callable[[datetime | None, datetime | None], Iterable[LrsPage]]
 
 
 def local_day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
-    """(since, until) selecting the statements stored on one local day: since is exclusive, until inclusive."""
+    """(start, end) of one local day, as instants."""
     zone = ZoneInfo(timezone_name)
-    start = datetime.combine(day, time(), zone)
-    end = datetime.combine(day + timedelta(days=1), time(), zone)
-    return start - timedelta(microseconds=1), end - timedelta(microseconds=1)
+    return (datetime.combine(day, time(), zone), datetime.combine(day + timedelta(days=1), time(), zone))
 
 
 def next_since(first_server_time: datetime | None, latest_stored: datetime | None, since: datetime | None,
                overlap: timedelta) -> datetime | None:
     """Where the next incremental pull starts. Everything stored well before the LRS's clock at our first request
-    was visible to this pull; a statement still being written then may carry an earlier `stored` than one we read,
-    so the next pull goes back `overlap` before that clock. Without the LRS's clock, before the latest `stored`."""
+    was visible to this pull; a statement still being written then may carry an earlier time than one we read, so
+    the next pull goes back `overlap` before that clock. Without the LRS's clock, before the latest `stored`.
+
+    xAPI filters `since` on `stored`; Ralph filters it on `timestamp` (all its backends). The overlap covers both
+    readings as long as a statement reaches the LRS within `overlap` of its timestamp."""
     anchor = first_server_time or latest_stored
     return anchor - overlap if anchor is not None else since
 
@@ -245,12 +246,15 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                     check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
     """Land an LRS's statements in one transaction: those stored since the source's watermark (incremental), all
     (all), or those stored on one local day (date; the watermark stays). Statements read again in the overlap, or
-    on a page the LRS repeats, are duplicates."""
+    on a page the LRS repeats, are duplicates. The watermark moves in the same transaction as the statements."""
     report = IngestReport(source)
     with _landing(con, report, run_id):
         forget(con, source, mode, day, timezone_name, day_column="stored")
         if mode is Mode.DATE:
-            since, until = local_day_bounds(day, timezone_name)
+            # Widened by the overlap, so that an LRS filtering on `timestamp` (Ralph) still returns every statement
+            # stored that day; the statements of other days it returns are duplicates.
+            start, end = local_day_bounds(day, timezone_name)
+            since, until = start - overlap, end + overlap
         else:
             watermark = con.execute("SELECT since, latest_stored FROM lrs_watermarks WHERE source = ?",
                                     [source]).fetchone()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_CONFIG = "lola.toml"
 SOURCE_KINDS = ("lrs", "files")
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # it names an asset, a resource and a value of `statements.source`
-DEFAULT_OVERLAP_SECONDS = 300
+DEFAULT_OVERLAP_SECONDS = 900
 
 
 class ConfigError(ValueError):
@@ -32,7 +32,7 @@ class Source:
     anonymous_homepages: tuple[str, ...] = ()
     # Handbook sources feed handbook_pages_viewed; by default the source named "handbook" is one.
     handbook: bool = False
-    # LRS: how far before the LRS's clock at the last pull the next pull starts again, for late arrivals.
+    # LRS: how far before the LRS's clock at the last pull the next pull starts again, for statements written late.
     overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
 
 

@@ -6,6 +6,7 @@ memory does not grow with the number of pages. Paging follows the LRS's `more` l
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -83,24 +84,34 @@ class LrsClient:
         self.close()
 
     def pages(self, since: datetime | None = None, until: datetime | None = None) -> Iterator[Page]:
-        """Statements stored after `since` and up to `until` (either may be None), oldest first, a page at a time."""
+        """Statements stored after `since` and up to `until` (either may be None), oldest first, a page at a time.
+        The next page is fetched while the caller works on this one: at most two pages are held."""
         params = {"limit": str(self.page_size), "ascending": "true"}
         if since is not None:
             params["since"] = isoformat_utc(since)
         if until is not None:
             params["until"] = isoformat_utc(until)
-        url, query = self.statements_url, params
         followed: dict[str, int] = {}
-        while True:
-            response = self._get(url, query)
-            page = self._page(response)
-            yield page
-            if not page.more or not page.statements:  # Ralph may end with an empty page that still has a link
-                return
-            url, query = urljoin(str(response.url), page.more), None
-            followed[url] = followed.get(url, 0) + 1
-            if followed[url] > self.retry.attempts:  # a repeated page is survivable, an endless loop is not
-                raise LrsError(f"{self.name}: the LRS keeps sending the same `more` link; paging stopped")
+        with ThreadPoolExecutor(1, thread_name_prefix=f"lrs-{self.name}") as prefetch:
+            next_page = prefetch.submit(self._fetch, self.statements_url, params)
+            while True:
+                page, url = next_page.result()
+                # Ralph may end with an empty page that still has a `more` link.
+                more = url if page.more and page.statements else None
+                if more:
+                    followed[more] = followed.get(more, 0) + 1
+                    if followed[more] > self.retry.attempts:  # a repeated page is survivable, an endless loop is not
+                        raise LrsError(f"{self.name}: the LRS keeps sending the same `more` link; paging stopped")
+                    next_page = prefetch.submit(self._fetch, more, None)
+                yield page
+                if not more:
+                    return
+
+    def _fetch(self, url: str, params: dict | None) -> tuple[Page, str | None]:
+        """A page, and the absolute URL of the next one."""
+        response = self._get(url, params)
+        page = self._page(response)
+        return page, urljoin(str(response.url), page.more) if page.more else None
 
     def _get(self, url: str, params: dict | None) -> httpx.Response:
         last_problem, last_response = "", None

@@ -59,4 +59,4 @@ def test_an_lrs_source_as_in_the_contract(tmp_path):
                     'username_env = "LOLA_MOOC_LRS_USERNAME"\npassword_env = "LOLA_MOOC_LRS_PASSWORD"\n')
     (source,) = load_config(path).sources
     assert (source.kind, source.url, source.username_env, source.password_env, source.overlap_seconds) == (
-        "lrs", "http://127.0.0.1:8100/xAPI/", "LOLA_MOOC_LRS_USERNAME", "LOLA_MOOC_LRS_PASSWORD", 300)
+        "lrs", "http://127.0.0.1:8100/xAPI/", "LOLA_MOOC_LRS_USERNAME", "LOLA_MOOC_LRS_PASSWORD", 900)
