@@ -31,6 +31,10 @@ _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float
 LANDED_SCHEMA = {name: _POLARS_TYPES[kind] for name, kind in LANDED_COLUMNS}
 
 
+class SourceUnavailable(RuntimeError):
+    """A source cannot be read (an LRS refusing us, or down); the message is one line for the user."""
+
+
 class Mode(enum.StrEnum):
     INCREMENTAL = "incremental"  # new or changed files only
     ALL = "all"                  # forget the source's landed data and read it all again

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.ingest import IngestReport, Mode, land_file_source, land_lrs_source
+from assets.ingest import IngestReport, Mode, SourceUnavailable, land_file_source, land_lrs_source
 from schemas.rows import RowBuilder
 
 LANDING_GROUP = "landing"
@@ -67,9 +67,12 @@ def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...],
         mode, day = config.parsed()
         builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
         warehouse = context.resources.warehouse
-        with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
-            report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone, mode,
-                                     day, overlap)
+        try:
+            with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
+                report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone,
+                                         mode, day, overlap)
+        except SourceUnavailable as error:  # the LRS's fault or the configuration's, said in one line: no stack trace
+            raise dg.Failure(description=str(error)) from None
         return _landed(context, report, mode, requests=client.requests, pages=report.pages,
                        since=str(report.since), next_since=str(report.next_since))
 

@@ -15,12 +15,14 @@ from urllib.parse import urljoin
 import httpx
 import msgspec
 
+from assets.ingest import SourceUnavailable
+
 XAPI_VERSION = "1.0.3"  # what we ask for; the statements keep their own version
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 60.0
 
 
-class LrsError(RuntimeError):
+class LrsError(SourceUnavailable):
     """The LRS cannot be read; its message is one line for the user."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.landing import landing_key
-from pipelines.config import Config
+from pipelines.config import Config, ConfigError
 from pipelines.definitions import REFRESH_JOB, build_definitions
 from pipelines.resources import PseudonymKeyResource
 from schemas.course_structure import load_structure
@@ -29,15 +30,20 @@ class RefreshOutcome:
     run_id: str
 
 
-def _preflight(config: Config) -> None:
-    """Fail before starting a run on what the user must fix: the key, the structure file."""
+def _preflight(config: Config, sources: list[str]) -> None:
+    """Fail before starting a run on what the user must fix: the key, the structure file, LRS credentials."""
     PseudonymKeyResource().pseudonymizer()
     if config.course_structure and config.course_structure.exists():
         load_structure(config.course_structure)
+    for source in (config.source(name) for name in sources):
+        for variable in (source.username_env, source.password_env):
+            if source.kind == "lrs" and variable and not os.environ.get(variable):
+                raise ConfigError(f"source {source.name!r}: the environment variable {variable} is not set "
+                                  "(the LRS credentials come from the environment)")
 
 
 def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest) -> RefreshOutcome:
-    _preflight(config)
+    _preflight(config, request.sources)
     defs = build_definitions(config)
     job = defs.resolve_job_def(REFRESH_JOB)
     skipped = {landing_key(s.name) for s in config.sources if s.name not in request.sources}
@@ -75,9 +81,12 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
         details = ", ".join(f"{k}={v.value}" for k, v in evaluation.metadata.items())
         lines.append(f"  FAILED {evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({details})")
     for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        cause = error.cause or error
-        lines.append(f"  step {event.step_key} failed: {cause.message.strip().splitlines()[0]}")
+        failure = event.step_failure_data
+        if failure.user_failure_data and failure.user_failure_data.description:  # a dg.Failure: said for the user
+            message = failure.user_failure_data.description
+        else:
+            message = (failure.error.cause or failure.error).message
+        lines.append(f"  step {event.step_key} failed: {message.strip().splitlines()[0]}")
     if result.success:
         lines.append(f"warehouse: {config.warehouse_path}; analysts' copy: {config.published_dir}")
     else:

@@ -86,6 +86,34 @@ def test_refresh_bad_config_and_bad_structure(tmp_path):
     assert "course structure" in result.stderr
 
 
+LRS_CONFIG = """
+[[source]]
+name = "mooc"
+kind = "lrs"
+url = "{url}"
+username_env = "TEST_LRS_USER"
+password_env = "TEST_LRS_PASSWORD"
+"""
+
+
+def test_refresh_without_lrs_credentials_is_a_startup_error(tmp_path):
+    (tmp_path / "lola.toml").write_text(LRS_CONFIG.format(url="http://127.0.0.1:9/xAPI/"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_LRS_")}
+    result = subprocess.run([LOLA, "refresh"], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                            env={**env, "LOLA_PSEUDONYM_KEY": "ab" * 32})
+    assert_one_line_error(result)
+    assert "TEST_LRS_USER is not set" in result.stderr
+
+
+def test_refresh_with_refused_lrs_credentials_says_so(tmp_path, ralph_lrs):
+    (tmp_path / "lola.toml").write_text(LRS_CONFIG.format(url=ralph_lrs.url))
+    result = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32, "TEST_LRS_USER": ralph_lrs.username,
+                                                "TEST_LRS_PASSWORD": "wrong"})
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "mooc: the LRS refused our credentials (HTTP 401)" in result.stderr
+    assert "wrong" not in result.stdout + result.stderr
+
+
 def test_generate_into_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "taken").write_text("x")
     usage = lola("generate", "--out", str(tmp_path / "taken"), "--learners", "5")
