@@ -1,7 +1,8 @@
 """An xAPI LRS client: pages of statements from `GET statements`, over httpx, with timeouts, retries and clear errors.
 
-Streaming: one page is held at a time, each statement kept as its raw JSON bytes (the validator reads bytes), so
-memory does not grow with the number of pages. Paging follows the LRS's `more` links, absolute or relative.
+Streaming: at most two pages are held (the one being landed, the next one fetched meanwhile), each statement kept as
+its raw JSON bytes (the validator reads bytes), so memory does not grow with the number of pages. Paging follows the
+LRS's `more` links, absolute or relative.
 """
 
 import time
@@ -64,14 +65,12 @@ def isoformat_utc(moment: datetime) -> str:
 
 class LrsClient:
     def __init__(self, url: str, username: str | None, password: str | None, *, name: str = "lrs",
-                 timeout_s: float = 30.0, page_size: int = 100, retry: RetryPolicy = RetryPolicy(),
-                 sleep=time.sleep):
+                 timeout_s: float = 30.0, page_size: int = 100, retry: RetryPolicy = RetryPolicy()):
         self.name = name
         self.statements_url = urljoin(url if url.endswith("/") else url + "/", "statements")
         self.page_size = page_size
         self.retry = retry
         self.requests = 0  # GETs sent, retries included
-        self._sleep = sleep
         auth = httpx.BasicAuth(username, password) if username is not None else None
         self._http = httpx.Client(auth=auth, timeout=httpx.Timeout(timeout_s),
                                   headers={"X-Experience-API-Version": XAPI_VERSION, "Accept": "application/json"})
@@ -119,7 +118,7 @@ class LrsClient:
         last_problem, last_response = "", None
         for attempt in range(self.retry.attempts):
             if attempt:
-                self._sleep(self._wait(attempt - 1, last_response))
+                time.sleep(self._wait(attempt - 1, last_response))
             last_response = None
             self.requests += 1
             try:
