@@ -27,6 +27,8 @@ demo: $(STAMP)
 	  echo && $(BIN)/lola summary
 
 test: $(STAMP)
+	@# The integration tests' real Ralph LRS lives in its own venv (.venv-ralph), made once, before the tests run.
+	$(BIN)/python -c 'from tests.lrs.ralph import ralph_python; ralph_python()'
 	$(BIN)/python -m pytest
 
 dev: $(STAMP)
