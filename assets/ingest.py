@@ -25,7 +25,7 @@ from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_t
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 2_000  # small: DuckDB inserts while an LRS's next page is fetched
 _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float64, "JSON": pl.String,
                  "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "VARCHAR[]": pl.List(pl.String)}
 LANDED_SCHEMA = {name: _POLARS_TYPES[kind] for name, kind in LANDED_COLUMNS}
