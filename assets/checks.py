@@ -11,22 +11,22 @@ from assets.landing import landing_key
 def build_reconciliation_check(source: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=landing_key(source), name="reconciles", blocking=True,
                     required_resource_keys={"warehouse"},
-                    description="This run: read = loaded + quarantined + duplicates, and the loaded rows are in "
-                                "landed_statements.")
+                    description="This run: read = loaded + quarantined + duplicates (+ erased people's and expired "
+                                "statements, not kept), and the loaded rows are in landed_statements.")
     def reconciles(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         with context.resources.warehouse.writer() as con:
             run = con.execute(
-                "SELECT n_read, n_loaded, n_quarantined, n_duplicates FROM ingest_runs WHERE run_id = ? AND source = ?",
-                [context.run.run_id, source]).fetchone()
+                "SELECT n_read, n_loaded, n_quarantined, n_duplicates, n_erased, n_expired FROM ingest_runs "
+                "WHERE run_id = ? AND source = ?", [context.run.run_id, source]).fetchone()
             landed = con.execute("SELECT count(*) FROM landed_statements WHERE run_id = ? AND source = ?",
                                  [context.run.run_id, source]).fetchone()[0]
         if run is None:
             return dg.AssetCheckResult(passed=False, metadata={"error": "no ingest record for this run"})
-        read, loaded, quarantined, duplicates = run
+        read, loaded, quarantined, duplicates, erased, expired = run
         return dg.AssetCheckResult(
-            passed=read == loaded + quarantined + duplicates and landed == loaded,
+            passed=read == loaded + quarantined + duplicates + erased + expired and landed == loaded,
             metadata={"read": read, "loaded": loaded, "quarantined": quarantined, "duplicates": duplicates,
-                      "rows_in_landed_statements": landed},
+                      "erased": erased, "expired": expired, "rows_in_landed_statements": landed},
         )
 
     return reconciles

@@ -50,13 +50,16 @@ class IngestReport:
     quarantined: int = 0
     duplicates: int = 0
     changed_files: list[str] = field(default_factory=list)
+    erased: int = 0  # statements of a person erased earlier (lola erase): not loaded again
+    expired: int = 0  # statements older than the retention: not loaded
+    removed_by_retention: int = 0  # rows landed earlier, now older than the retention: deleted
     pages: int = 0  # LRS pages read
     since: datetime | None = None  # LRS: what this run asked for
     next_since: datetime | None = None  # LRS: where the next incremental run starts
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.loaded + self.quarantined + self.duplicates
+        return self.read == self.loaded + self.quarantined + self.duplicates + self.erased + self.expired
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,19 @@ class Verdict:
     row: dict | None = None
     reasons: tuple[str, ...] = ()
     duplicate: bool = False
+    erased: bool = False
+    expired: bool = False
 
 
 class Lander:
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, row_builder: RowBuilder, run_id: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, row_builder: RowBuilder, run_id: str,
+                 horizon: datetime | None = None):
         self._con = con
         self._source = source
         self._rows = row_builder
         self._run_id = run_id
+        self._horizon = horizon  # statements older than this are past the retention
+        self._erased = {r[0] for r in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
         # Content hash of every statement id already landed, for duplicate and conflict detection.
         self._seen: dict[str, str] = dict(con.execute(
             "SELECT statement_pid, content_sha256 FROM landed_statements").fetchall())
@@ -84,11 +92,17 @@ class Lander:
 
     def judge(self, raw: RawStatement, parsed: ParsedCheck) -> Verdict:
         check = parsed.check
+        # An erased person's statements are not kept in any form, quarantine copies included.
+        if self._erased and isinstance(parsed.value, dict) and self._rows.tombstone_of(parsed.value.get("actor")) in self._erased:
+            return Verdict(erased=True)
         if not check.valid:
             return Verdict(reasons=tuple(check.errors))
         statement = check.statement
-        if statement_time(statement) is None:
+        moment = statement_time(statement)
+        if moment is None:
             return Verdict(reasons=("timestamp: the statement has neither timestamp nor stored, so its time is unknown",))
+        if self._horizon is not None and moment < self._horizon:
+            return Verdict(expired=True)
         digest = content_sha256(parsed.value)
         pid, _ = self._rows.statement_pid(statement)
         known = self._seen.get(pid)
@@ -109,6 +123,10 @@ class Lander:
             verdict = self.judge(raw, parsed)
             if verdict.duplicate:
                 report.duplicates += 1
+            elif verdict.erased:
+                report.erased += 1
+            elif verdict.expired:
+                report.expired += 1
             elif verdict.row is not None:
                 report.loaded += 1
                 self._batch.append({**verdict.row, "run_id": self._run_id})
@@ -162,17 +180,38 @@ def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | 
                     [source, timezone_name, day])
 
 
+def retention_horizon(retention: timedelta | None) -> datetime | None:
+    return datetime.now(timezone.utc) - retention if retention is not None else None
+
+
+def _apply_retention(con: duckdb.DuckDBPyConnection, report: IngestReport, horizon: datetime | None) -> None:
+    """Delete what was landed earlier and is now older than the retention, quarantine copies included."""
+    if horizon is None:
+        return
+    report.removed_by_retention = con.execute(
+        "DELETE FROM landed_statements WHERE source = ? AND coalesce(\"timestamp\", stored) < ?",
+        [report.source, horizon]).fetchone()[0]
+    report.removed_by_retention += con.execute("DELETE FROM quarantine WHERE source = ? AND received_at < ?",
+                                               [report.source, horizon]).fetchone()[0]
+
+
 @contextmanager
-def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str) -> Iterator[None]:
-    """One transaction for the whole source, closed by its ingest_runs record; rolled back on any failure."""
+def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
+             horizon: datetime | None) -> Iterator[None]:
+    """One transaction for the whole source, closed by the retention and its ingest_runs record; rolled back on
+    any failure."""
     started_at = datetime.now(timezone.utc)
     con.execute("BEGIN")
     try:
         ensure_table(con, "landed_statements", LANDED_COLUMNS)
         yield
-        con.execute("INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _apply_retention(con, report, horizon)
+        con.execute("INSERT INTO ingest_runs BY NAME SELECT ? AS run_id, ? AS source, ? AS started_at, "
+                    "? AS finished_at, ? AS files_read, ? AS n_read, ? AS n_loaded, ? AS n_quarantined, "
+                    "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention",
                     [run_id, report.source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
-                     report.loaded, report.quarantined, report.duplicates])
+                     report.loaded, report.quarantined, report.duplicates, report.erased, report.expired,
+                     report.removed_by_retention])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -198,13 +237,15 @@ def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode
 
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
                      run_id: str, timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
-                     check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
+                     check: Callable[[bytes], ParsedCheck] = check_json,
+                     retention: timedelta | None = None) -> IngestReport:
     """Land the statement files under root (a folder or one file) in one transaction. A day is read again from
     every file: a file holds statements of many days."""
     report = IngestReport(source)
-    with _landing(con, report, run_id):
+    horizon = retention_horizon(retention)
+    with _landing(con, report, run_id, horizon):
         forget(con, source, mode, day, timezone_name)
-        lander = Lander(con, source, row_builder, run_id)
+        lander = Lander(con, source, row_builder, run_id, horizon)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
             before = report.read
             lander.land(read_file(path, name=rel), report, check)
@@ -246,13 +287,15 @@ def next_since(first_server_time: datetime | None, latest_stored: datetime | Non
 
 def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row_builder: RowBuilder, run_id: str,
                     timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
-                    overlap: timedelta = timedelta(minutes=5),
-                    check: Callable[[bytes], ParsedCheck] = check_json) -> IngestReport:
+                    overlap: timedelta = timedelta(minutes=15),
+                    check: Callable[[bytes], ParsedCheck] = check_json,
+                    retention: timedelta | None = None) -> IngestReport:
     """Land an LRS's statements in one transaction: those stored since the source's watermark (incremental), all
     (all), or those stored on one local day (date; the watermark stays). Statements read again in the overlap, or
     on a page the LRS repeats, are duplicates. The watermark moves in the same transaction as the statements."""
     report = IngestReport(source)
-    with _landing(con, report, run_id):
+    horizon = retention_horizon(retention)
+    with _landing(con, report, run_id, horizon):
         forget(con, source, mode, day, timezone_name, day_column="stored")
         if mode is Mode.DATE:
             # Widened by the overlap, so that an LRS filtering on `timestamp` (Ralph) still returns every statement
@@ -264,7 +307,7 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                                     [source]).fetchone()
             since, until = (watermark[0] if watermark else None), None
         report.since = since
-        lander = Lander(con, source, row_builder, run_id)
+        lander = Lander(con, source, row_builder, run_id, horizon)
         first_server_time = None
         latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
         for number, page in enumerate(pull(since, until), 1):

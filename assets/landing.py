@@ -25,7 +25,8 @@ def landing_key(source: str) -> dg.AssetKey:
     return dg.AssetKey(["landing", source])
 
 
-def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tuple[str, ...]) -> dg.AssetsDefinition:
+def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tuple[str, ...],
+                             retention: timedelta | None) -> dg.AssetsDefinition:
     @dg.asset(
         key=landing_key(source),
         group_name=LANDING_GROUP,
@@ -39,7 +40,8 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
         builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
         warehouse = context.resources.warehouse
         with warehouse.writer() as con:
-            report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day)
+            report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day,
+                                      retention=retention)
         for rel in report.changed_files:
             context.log.warning(f"{source}: {rel} changed since it was ingested; its statements were read again")
         return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files))
@@ -51,8 +53,8 @@ def lrs_resource_key(source: str) -> str:
     return f"lrs_{source}"
 
 
-def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...],
-                            overlap: timedelta) -> dg.AssetsDefinition:
+def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], overlap: timedelta,
+                            retention: timedelta | None) -> dg.AssetsDefinition:
     resource_key = lrs_resource_key(source)
 
     @dg.asset(
@@ -70,7 +72,7 @@ def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...],
         try:
             with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
                 report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone,
-                                         mode, day, overlap)
+                                         mode, day, overlap, retention=retention)
         except SourceUnavailable as error:  # the LRS's fault or the configuration's, said in one line: no stack trace
             raise dg.Failure(description=str(error)) from None
         return _landed(context, report, mode, requests=client.requests, pages=report.pages,
@@ -84,5 +86,6 @@ def _landed(context: dg.AssetExecutionContext, report: IngestReport, mode: Mode,
                      f"quarantined {report.quarantined}, duplicates {report.duplicates}")
     return dg.MaterializeResult(metadata={
         "mode": mode.value, "read": report.read, "loaded": report.loaded, "quarantined": report.quarantined,
-        "duplicates": report.duplicates, **details,
+        "duplicates": report.duplicates, "erased": report.erased, "expired": report.expired,
+        "removed_by_retention": report.removed_by_retention, **details,
     })

@@ -7,7 +7,8 @@ import dagster as dg
 # What analysts read; landing and staging tables stay with the writer.
 PUBLISHED_TABLES = [
     "statements", "quarantine", "completion_learner_course", "engagement_learner_week", "fct_module_completions",
-    "dim_course", "dim_course_module", "dim_course_item", "dim_verb", "dim_source", "ingest_runs",
+    "dim_course", "dim_course_module", "dim_course_item", "dim_verb", "dim_source", "dim_rct_assignment",
+    "ingest_runs",
 ]
 
 

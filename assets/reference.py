@@ -1,11 +1,14 @@
-"""Reference tables the models join: the verb and activity-type vocabulary, the sources, the course structure."""
+"""Reference tables the models join: the verb and activity-type vocabulary, the sources, the course structure, the
+RCT assignment."""
 
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from schemas.rct_assignment import AssignmentError, RctAssignment, assignment_frame
 from schemas.course_structure import Course, load_structure, structure_tables
+from schemas.pseudonyms import Pseudonymizer
 from schemas.vocabulary import ACTIVITY_TYPE_ROLES, VERB_CATEGORIES
 
 STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
@@ -40,6 +43,15 @@ def load_reference_tables(con, courses: list[Course], handbook_sources: dict[str
     return {table: frame.height for table, frame in frames.items()}
 
 
+def load_rct_assignment(con, frame: pl.DataFrame, pz: Pseudonymizer) -> int:
+    """(Re)write dim_rct_assignment; returns its row count. The file still lists teachers erased since (`lola erase`):
+    their tombstones keep them out."""
+    erased = {tombstone for (tombstone,) in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
+    frame = frame.filter(pl.Series([pz.tombstone(pid) not in erased for pid in frame["learner_pid"]], dtype=pl.Boolean))
+    _replace(con, "dim_rct_assignment", frame)
+    return frame.height
+
+
 def build_reference_assets(structure_path: Path | None, handbook_sources: dict[str, bool]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         specs=[
@@ -62,3 +74,23 @@ def build_reference_assets(structure_path: Path | None, handbook_sources: dict[s
             yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows})
 
     return reference_tables
+
+
+def build_rct_assignment_asset(rct: RctAssignment | None, anonymous_homepages: tuple[str, ...]) -> dg.AssetsDefinition:
+    """Its own asset, so that a bad assignment file stops only what joins it; empty without a file."""
+
+    @dg.asset(key="dim_rct_assignment", group_name="reference", required_resource_keys={"warehouse", "pseudonym_key"},
+              description="RCT school and arm of each teacher, pseudonymized, from the [rct] assignment file.")
+    def dim_rct_assignment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        if rct and not rct.path.exists():
+            context.log.warning(f"no RCT assignment at {rct.path}: dim_rct_assignment is empty")
+        pz = context.resources.pseudonym_key.pseudonymizer(anonymous_homepages)
+        try:
+            frame = assignment_frame(rct, pz)
+        except AssignmentError as exc:
+            raise dg.Failure(description=str(exc)) from None  # the refresh report shows the description
+        with context.resources.warehouse.writer() as con:
+            rows = load_rct_assignment(con, frame, pz)
+        return dg.MaterializeResult(metadata={"rows": rows})
+
+    return dim_rct_assignment

@@ -26,11 +26,15 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
 def _user_error_types() -> tuple[type[Exception], ...]:
     """The errors a user can cause. Imported when an error happens: naming them must not slow every start-up."""
     from assets.files import UnreadableInput
+    from pipelines.erase import ErasureError
+    from pipelines.rotate_key import RotationError
+    from schemas.rct_assignment import AssignmentError
     from schemas.course_structure import StructureError
     from schemas.pseudonyms import PseudonymKeyError
     from warehouse.db import WarehouseBusy
 
-    return ConfigError, PseudonymKeyError, StructureError, UnreadableInput, WarehouseBusy
+    return (AssignmentError, ConfigError, ErasureError, PseudonymKeyError, RotationError, StructureError,
+            UnreadableInput, WarehouseBusy)
 
 
 def user_errors(command):
@@ -123,10 +127,42 @@ def generate(out_dir: str, learners: int, seed: int, config_path: str | None) ->
 
 
 @main.command()
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.argument("column")
+@click.option("--kind", type=click.Choice(["learner", "school"]), default="learner", show_default=True,
+              help="learner: e-mail or homePage|name → learner_pid; school: the school's code → school_pid.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (replaced atomically) instead of stdout.")
+@config_option
+@user_errors
+def pseudonymize(csv_path: str, column: str, kind: str, out_path: str | None, config_path: str | None) -> None:
+    """Write CSV with COLUMN's identifiers replaced by the warehouse's pseudonyms, to link survey or RCT files.
+
+    Learner values: an e-mail address (with or without mailto:) or an account as homePage|name; school values:
+    the school's code. Empty cells stay empty; the header, the other columns and the row order are kept. The key is
+    LOLA_PSEUDONYM_KEY, as for `refresh`. Exit 0; 2 on a bad value (with its line), nothing written.
+    """
+    from schemas.csv_pseudonyms import CsvError, pseudonymize_column, read_csv, to_csv, write_atomically
+    from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, parse_master_key
+
+    # The configuration names the anonymous homePages, whose accounts the warehouse leaves without pseudonym.
+    pz = Pseudonymizer(parse_master_key(os.environ.get(KEY_ENV_VAR)), _config(config_path).anonymous_homepages)
+    try:
+        text = to_csv(pseudonymize_column(read_csv(Path(csv_path)), column, kind, pz))
+    except CsvError as exc:
+        _fail(f"{csv_path}: {exc}")
+    if out_path:
+        write_atomically(Path(out_path), text)
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+
+
+@main.command()
 @click.option("--source", "source_name", default=None, help="Only this source (default: every configured source).")
 @click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
-              help="Backfill one local day: forget its statements, then read every file again.")
-@click.option("--all", "everything", is_flag=True, help="Forget the landed data and read every file again.")
+              help="Backfill one local day: forget its statements, then read them again (every file; an LRS's "
+                   "statements stored that day).")
+@click.option("--all", "everything", is_flag=True, help="Forget the landed data and read every source again.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
 @config_option
 @user_errors
@@ -150,6 +186,44 @@ def refresh(source_name: str | None, day: str | None, everything: bool, quiet: b
     if not quiet or not outcome.ok:
         click.echo(outcome.report, err=not outcome.ok)
     sys.exit(EXIT_OK if outcome.ok else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("identifier")
+@config_option
+@user_errors
+def erase(identifier: str, config_path: str | None) -> None:
+    """GDPR erasure of one person: IDENTIFIER is an e-mail, an account as homePage|name, or a learner pseudonym.
+
+    Deletes their statements and quarantine copies, removes their pseudonym from other statements, keeps a keyed
+    tombstone so that no later refresh brings them back, rebuilds the marts and the analysts' copy, and reports what
+    it removed. The sources are never changed. Exit 0; 1 if the rebuild failed; 2 on a bad identifier.
+    """
+    from pipelines.erase import erase_person
+
+    config = _config(config_path)
+    ok, report = erase_person(config, _dagster_home(config), identifier)
+    click.echo(report, err=not ok)
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+@main.command(name="rotate-key")
+@config_option
+@user_errors
+def rotate_key(config_path: str | None) -> None:
+    """Move the warehouse to a new pseudonymization key, read from LOLA_NEW_PSEUDONYM_KEY.
+
+    Rebuilds the warehouse from the sources (never changed) with the new key beside the current one, carries the
+    erasures over (recognized with the old key, LOLA_PSEUDONYM_KEY, while reading), then swaps it in with its
+    analysts' copy. Afterwards set LOLA_PSEUDONYM_KEY to the new key; the old one can be destroyed.
+    Exit 0; 1 if the rebuild failed (nothing changed); 2 on a missing or equal key.
+    """
+    from pipelines.rotate_key import rotate_key as rotate
+
+    config = _config(config_path)
+    ok, report = rotate(config, _dagster_home(config))
+    click.echo(report, err=not ok)
+    sys.exit(EXIT_OK if ok else EXIT_FAILED)
 
 
 @main.command()

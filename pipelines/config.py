@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from schemas.rct_assignment import RctAssignment
+
 DEFAULT_CONFIG = "lola.toml"
 SOURCE_KINDS = ("lrs", "files")
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # it names an asset, a resource and a value of `statements.source`
@@ -44,7 +46,13 @@ class Config:
     course_structure: Path | None
     sources: tuple[Source, ...]
     retention_days: int | None = None
+    rct: RctAssignment | None = None
     dagster_home: Path = field(default=Path(".dagster"))
+
+    @property
+    def anonymous_homepages(self) -> tuple[str, ...]:
+        """Every source's: accounts there are anonymous visitors, without pseudonym (contract §3)."""
+        return tuple(h for s in self.sources for h in s.anonymous_homepages)
 
     @property
     def published_dir(self) -> Path:
@@ -60,6 +68,8 @@ class Config:
 DEFAULTS = {
     "warehouse": {"path": "warehouse/lola.duckdb", "timezone": "Europe/Paris"},
     "course": {"structure": "data/course_structure.json"},
+    # FUN MOOC's Open edX names accounts under its LMS root (the generator's statements do the same).
+    "rct": {"assignment": "data/rct_assignment.csv", "account_homepage": "https://lms.fun-mooc.fr"},
     "source": [
         {"name": "mooc", "kind": "files", "path": "data/mooc"},
         {"name": "handbook", "kind": "files", "path": "data/handbook",
@@ -97,6 +107,16 @@ def _source(raw: dict, root: Path, index: int) -> Source:
                   password_env=raw.get("password_env"), overlap_seconds=overlap, **common)
 
 
+def _rct(raw: dict, root: Path) -> RctAssignment | None:
+    assignment, home_page = raw.get("assignment"), raw.get("account_homepage")
+    if not isinstance(assignment, str):
+        raise ConfigError("[rct] assignment: the path of the RCT assignment CSV (or \"\" for none)")
+    if not isinstance(home_page, str) or not home_page.startswith(("http://", "https://")):
+        raise ConfigError("[rct] account_homepage: the homePage (http:// or https://) of the MOOC accounts that "
+                          "fun_username names")
+    return RctAssignment(root / assignment, home_page) if assignment else None
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read the configuration; without an explicit path, a missing lola.toml in the working folder means defaults."""
     explicit = path is not None
@@ -120,6 +140,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     retention = warehouse.get("retention_days")
     if retention is not None and (not isinstance(retention, int) or retention <= 0):
         raise ConfigError("[warehouse] retention_days must be a positive whole number of days")
+    rct = _rct({**DEFAULTS["rct"], **raw.get("rct", {})}, root)
     sources = tuple(_source(s, root, i) for i, s in enumerate(raw.get("source", DEFAULTS["source"])))
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
@@ -132,5 +153,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         course_structure=root / course["structure"] if course.get("structure") else None,
         sources=sources,
         retention_days=retention,
+        rct=rct,
         dagster_home=dagster_home,
     )

@@ -12,25 +12,30 @@ from assets.checks import (EXPECTATION_TABLES, UNIQUE_KEYS, build_expectations_c
 from assets.landing import build_file_landing_asset, build_lrs_landing_asset, landing_key, lrs_resource_key
 from assets.models import build_model_assets
 from assets.publish import build_publish_asset
-from assets.reference import build_reference_assets
+from assets.reference import build_rct_assignment_asset, build_reference_assets
 from pipelines.config import Config, Source, load_config
 from pipelines.resources import LrsResource, PseudonymKeyResource, WarehouseResource
 from pipelines.sensors import build_file_drop_sensor
+from schemas.pseudonyms import KEY_ENV_VAR
 
 REFRESH_JOB = "refresh"
 CONFIG_ENV_VAR = "LOLA_CONFIG"
 
 
-def _landing_asset(source: Source) -> dg.AssetsDefinition:
+def _landing_asset(source: Source, retention: timedelta | None) -> dg.AssetsDefinition:
     if source.kind == "lrs":
-        return build_lrs_landing_asset(source.name, source.anonymous_homepages, timedelta(seconds=source.overlap_seconds))
-    return build_file_landing_asset(source.name, source.path, source.anonymous_homepages)
+        return build_lrs_landing_asset(source.name, source.anonymous_homepages,
+                                       timedelta(seconds=source.overlap_seconds), retention)
+    return build_file_landing_asset(source.name, source.path, source.anonymous_homepages, retention)
 
 
-def build_definitions(config: Config) -> dg.Definitions:
-    landing = [_landing_asset(s) for s in config.sources]
+def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Definitions:
+    """key_env_var: where the pseudonymization key is read from (`lola rotate-key` builds with the new one)."""
+    retention = timedelta(days=config.retention_days) if config.retention_days else None
+    landing = [_landing_asset(s, retention) for s in config.sources]
     models = build_model_assets(landing_key(s.name) for s in config.sources)
     shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
+              build_rct_assignment_asset(config.rct, config.anonymous_homepages),
               *models, build_publish_asset(m.key for m in models)]
     shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
     refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
@@ -51,7 +56,7 @@ def build_definitions(config: Config) -> dg.Definitions:
         resources={
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,
                                            published_dir=str(config.published_dir)),
-            "pseudonym_key": PseudonymKeyResource(),
+            "pseudonym_key": PseudonymKeyResource(env_var=key_env_var),
             **{lrs_resource_key(s.name): LrsResource(source=s.name, url=s.url, username_env=s.username_env,
                                                      password_env=s.password_env)
                for s in config.sources if s.kind == "lrs"},

@@ -14,6 +14,8 @@ from pipelines.config import Config, ConfigError
 from pipelines.definitions import REFRESH_JOB, build_definitions
 from pipelines.resources import PseudonymKeyResource
 from schemas.course_structure import load_structure
+from schemas.pseudonyms import KEY_ENV_VAR
+from schemas.rct_assignment import assignment_frame
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,12 @@ class RefreshOutcome:
     run_id: str
 
 
-def _preflight(config: Config, sources: list[str]) -> None:
-    """Fail before starting a run on what the user must fix: the key, the structure file, LRS credentials."""
-    PseudonymKeyResource().pseudonymizer()
+def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
+    """Fail before starting a run on what the user must fix: the key, the structure and RCT files, LRS credentials."""
+    PseudonymKeyResource(env_var=key_env_var).pseudonymizer()
     if config.course_structure and config.course_structure.exists():
         load_structure(config.course_structure)
+    assignment_frame(config.rct, PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages))
     for source in (config.source(name) for name in sources):
         for variable in (source.username_env, source.password_env):
             if source.kind == "lrs" and variable and not os.environ.get(variable):
@@ -42,9 +45,10 @@ def _preflight(config: Config, sources: list[str]) -> None:
                                   "(the LRS credentials come from the environment)")
 
 
-def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest) -> RefreshOutcome:
-    _preflight(config, request.sources)
-    defs = build_definitions(config)
+def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest,
+                key_env_var: str = KEY_ENV_VAR) -> RefreshOutcome:
+    _preflight(config, request.sources, key_env_var)
+    defs = build_definitions(config, key_env_var)
     job = defs.resolve_job_def(REFRESH_JOB)
     skipped = {landing_key(s.name) for s in config.sources if s.name not in request.sources}
     selection = [key for key in job.asset_layer.executable_asset_keys if key not in skipped]
@@ -72,8 +76,13 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
             m = {k: v.value for k, v in materialization.metadata.items()}
             origin = (f"{m['files_read']} new file(s)" if "files_read" in m
                       else f"{m['pages']} LRS page(s) in {m['requests']} request(s)")
+            kept_out = "".join(f", {m[k]} {k.replace('_', ' ')}" for k in ("erased", "expired") if m.get(k))
             lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {origin}: "
-                         f"loaded {m['loaded']}, quarantined {m['quarantined']}, duplicates {m['duplicates']}")
+                         f"loaded {m['loaded']}, quarantined {m['quarantined']}, duplicates {m['duplicates']}"
+                         f"{kept_out}")
+            if m.get("removed_by_retention"):
+                lines.append(f"  retention: removed {m['removed_by_retention']} statement(s) and quarantine "
+                             "copies older than the configured retention_days")
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]
     lines.append(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")

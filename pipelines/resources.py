@@ -37,7 +37,7 @@ class PseudonymKeyResource(dg.ConfigurableResource):
     env_var: str = KEY_ENV_VAR
 
     def pseudonymizer(self, anonymous_home_pages: tuple[str, ...] = ()) -> Pseudonymizer:
-        return Pseudonymizer(parse_master_key(os.environ.get(self.env_var)), anonymous_home_pages)
+        return Pseudonymizer(parse_master_key(os.environ.get(self.env_var), self.env_var), anonymous_home_pages)
 
 
 class LrsResource(dg.ConfigurableResource):

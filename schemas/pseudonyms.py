@@ -22,11 +22,12 @@ class PseudonymKeyError(ValueError):
     """The master key is missing or unusable; the message is safe to show (it never holds the key)."""
 
 
-def parse_master_key(text: str | None) -> bytes:
-    """Decode LOLA_PSEUDONYM_KEY: hex when it is an even-length string of hex digits, else standard base64."""
+def parse_master_key(text: str | None, name: str = KEY_ENV_VAR) -> bytes:
+    """Decode a key read from the environment variable `name`: hex when it is an even-length string of hex digits,
+    else standard base64."""
     if not text or not text.strip():
-        raise PseudonymKeyError(f"{KEY_ENV_VAR} is not set: export a secret key of at least {MIN_KEY_BYTES} bytes "
-                        "(hex or base64), e.g. `export LOLA_PSEUDONYM_KEY=$(openssl rand -hex 32)`")
+        raise PseudonymKeyError(f"{name} is not set: export a secret key of at least {MIN_KEY_BYTES} bytes "
+                                f"(hex or base64), e.g. `export {name}=$(openssl rand -hex 32)`")
     text = text.strip()
     if len(text) % 2 == 0 and _HEX.match(text):
         key = bytes.fromhex(text)
@@ -34,9 +35,9 @@ def parse_master_key(text: str | None) -> bytes:
         try:
             key = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            raise PseudonymKeyError(f"{KEY_ENV_VAR} is neither hex nor standard base64") from None
+            raise PseudonymKeyError(f"{name} is neither hex nor standard base64") from None
     if len(key) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(f"{KEY_ENV_VAR} decodes to {len(key)} bytes; at least {MIN_KEY_BYTES} are required")
+        raise PseudonymKeyError(f"{name} decodes to {len(key)} bytes; at least {MIN_KEY_BYTES} are required")
     return key
 
 
@@ -88,6 +89,7 @@ class Pseudonymizer:
         self._learner_key = self._sub_key(master_key, "learner")
         self._school_key = self._sub_key(master_key, "school")
         self._statement_key = self._sub_key(master_key, "statement")
+        self._erasure_key = self._sub_key(master_key, "erasure")
         self._anonymous = frozenset("account:" + _strip_home_page(h) + "|" for h in anonymous_home_pages)
         self._learner_cache: dict[str, str] = {}
 
@@ -114,6 +116,11 @@ class Pseudonymizer:
         if canonical is None or self.is_anonymous(canonical):
             return None
         return self.learner_pid(canonical)
+
+    def tombstone(self, learner_pid: str) -> str:
+        """What `lola erase` keeps of an erased learner: a keyed hash of their pseudonym, so that the pseudonym
+        itself is nowhere once they are erased, yet their statements can be recognized and left out."""
+        return self._digest(self._erasure_key, learner_pid)
 
     def school_pid(self, school_code: str) -> str:
         return self._digest(self._school_key, "school:" + school_code.strip().upper())

@@ -135,6 +135,11 @@ class RowBuilder:
             return self._pz.statement_pid(statement["id"]), False
         return self._pz.statement_pid(str(uuid.uuid5(_CONTENT_ID_NAMESPACE, content_sha256(statement)))), True
 
+    def tombstone_of(self, agent: object) -> str | None:
+        """The erasure tombstone this agent would have (schemas.pseudonyms.Pseudonymizer.tombstone)."""
+        pid = self._pz.agent_pid(agent)
+        return self._pz.tombstone(pid) if pid is not None else None
+
     def scrubbed_json(self, statement: object, valid: bool = False) -> str:
         scrubber = self._valid_scrubber if valid else self._any_scrubber
         return msgspec.json.encode(scrubber.statement(statement)).decode()  # compact, UTF-8; 4x json.dumps

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pipelines.cohort import Cohort, TruthStatement
+from pipelines.cohort.course import LMS_ROOT
 
 REGISTERED = "http://adlnet.gov/expapi/verbs/registered"
 OUTCOME_VERBS = {"http://adlnet.gov/expapi/verbs/passed", "http://adlnet.gov/expapi/verbs/failed"}
@@ -167,3 +168,10 @@ def expected_engagement_weeks(cohort: Cohort, tz: str = "Europe/Paris") -> dict[
             }
             week += timedelta(days=7)
     return rows
+
+
+def expected_rct(cohort: Cohort) -> dict[Account, tuple[str, str]]:
+    """Account → (school code, arm) of the trial's teachers who took the MOOC, from the generator's schools: their
+    FUN username names an account under the LMS's homePage. Learners outside the trial have none."""
+    return {(LMS_ROOT, teacher.fun_username): (school.code, school.arm)
+            for school in cohort.schools for teacher in school.teachers if teacher.fun_username}

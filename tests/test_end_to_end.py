@@ -2,8 +2,10 @@
 file), then the contract tables compared with values computed independently from the generator's ground truth.
 """
 
+import csv
 import hashlib
 import hmac
+import io
 import os
 import socket
 import subprocess
@@ -19,7 +21,7 @@ import pytest
 
 from pipelines.cohort import build_cohort
 from tests.scan import canaries_found
-from tests.reference_metrics import expected_completion, expected_engagement_weeks
+from tests.reference_metrics import expected_completion, expected_engagement_weeks, expected_rct
 
 LOLA = str(Path(sys.executable).with_name("lola"))
 KEY = hashlib.sha256(b"end-to-end test key, not a secret").hexdigest()
@@ -31,6 +33,21 @@ def learner_pid(account: tuple[str, str]) -> str:
     sub_key = hmac.new(bytes.fromhex(KEY), b"lola/learner/v1", hashlib.sha256).digest()
     canonical = f"account:{account[0].rstrip('/')}|{account[1]}"
     return hmac.new(sub_key, canonical.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def school_pid(code: str) -> str:
+    """Contract §3 likewise, for a school's code."""
+    sub_key = hmac.new(bytes.fromhex(KEY), b"lola/school/v1", hashlib.sha256).digest()
+    return hmac.new(sub_key, f"school:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def rct_columns(cohort) -> dict[tuple[str, str], dict]:
+    """Account → the marts' school_pid and arm; learners outside the trial get NULLs (see `.get` below)."""
+    return {account: {"school_pid": school_pid(code), "arm": arm}
+            for account, (code, arm) in expected_rct(cohort).items()}
+
+
+OUTSIDE_THE_TRIAL = {"school_pid": None, "arm": None}
 
 
 def run(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -79,7 +96,9 @@ def test_counts_reconcile_with_the_ground_truth(demo):
 
 def test_completion_matches_the_independent_computation(demo):
     root, cohort, _ = demo
-    expected = {(learner_pid(account), course): values for (account, course), values in expected_completion(cohort).items()}
+    rct = rct_columns(cohort)
+    expected = {(learner_pid(account), course): {**values, **rct.get(account, OUTSIDE_THE_TRIAL)}
+                for (account, course), values in expected_completion(cohort).items()}
     actual = {(r.pop("learner_pid"), r.pop("course_id")): r for r in table(root, "SELECT * FROM completion_learner_course")}
     assert actual.keys() == expected.keys()
     mismatches = [(key, column, actual[key][column], value)
@@ -89,12 +108,14 @@ def test_completion_matches_the_independent_computation(demo):
     assert {c for values in expected.values() for c in values} == set(next(iter(actual.values()))) == {
         "enrolled_at", "n_events", "active_days", "videos_completed", "videos_played", "problems_attempted",
         "problems_passed", "modules_total", "modules_completed", "completed", "passed", "grade",
-        "first_activity_at", "last_activity_at"}
+        "first_activity_at", "last_activity_at", "school_pid", "arm"}
+    assert {v["arm"] for v in expected.values()} == {"treatment", "control", None}
 
 
 def test_engagement_weeks_match_the_independent_computation(demo):
     root, cohort, _ = demo
-    expected = {(learner_pid(account), course, week): values
+    rct = rct_columns(cohort)
+    expected = {(learner_pid(account), course, week): {**values, **rct.get(account, OUTSIDE_THE_TRIAL)}
                 for (account, course, week), values in expected_engagement_weeks(cohort).items()}
     actual = {(r.pop("learner_pid"), r.pop("course_id"), r.pop("week_start")): r
               for r in table(root, "SELECT * FROM engagement_learner_week")}
@@ -102,6 +123,8 @@ def test_engagement_weeks_match_the_independent_computation(demo):
     mismatches = [(key, actual[key], values) for key, values in expected.items()
                   if any(actual[key][c] != v for c, v in values.items())]
     assert not mismatches, mismatches[:5]
+    assert {c for values in expected.values() for c in values} == set(next(iter(actual.values()))) == {
+        "n_events", "active_days", "videos_played", "problems_attempted", "handbook_pages_viewed", "school_pid", "arm"}
     assert all(isinstance(week, date) and week.weekday() == 0 for _, _, week in actual)
 
 
@@ -118,6 +141,50 @@ def test_the_refresh_report_and_summary(demo):
     assert "checks: 7 passed, 0 failed" in report
     summary = run("summary", cwd=root).stdout
     assert "module 1:" in summary and "learners:" in summary
+
+
+def pseudonymized(root: Path, csv_path: Path, column: str, kind: str = "learner") -> list[dict]:
+    """`lola pseudonymize` to stdout (nothing on disk), read back."""
+    output = run("pseudonymize", "--kind", kind, str(csv_path), column, cwd=root).stdout
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+def test_dim_rct_assignment_is_what_lola_pseudonymize_gives_and_nothing_raw(demo, tmp_path):
+    root, cohort, _ = demo
+    assignment = root / "data" / "rct_assignment.csv"
+    with open(assignment, newline="", encoding="utf-8") as f:
+        raw = list(csv.DictReader(f))
+    # The rule of dim_rct_assignment's learner_pid, as a column `lola pseudonymize` reads: the FUN account when the
+    # teacher took the MOOC, else the e-mail. Written outside the demo folder: it holds identifiers.
+    with open(tmp_path / "identities.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["identity"])
+        writer.writerows([[f"https://lms.fun-mooc.fr/|{r['fun_username']}" if r["fun_username"] else r["teacher_email"]]
+                          for r in raw])
+    teachers = pseudonymized(root, tmp_path / "identities.csv", "identity")
+    schools = pseudonymized(root, assignment, "school_code", kind="school")
+    expected = sorted((s["school_code"], t["identity"], s["arm"], s["country"]) for s, t in zip(schools, teachers))
+    rows = table(root, "SELECT school_pid, learner_pid, arm, country FROM dim_rct_assignment")
+    assert sorted(tuple(r.values()) for r in rows) == expected and len(expected) == len(raw)
+    assert set(table(root, "FROM dim_rct_assignment LIMIT 1")[0]) == {"school_pid", "learner_pid", "arm", "country"}
+    # Every other column kept, in order.
+    assert [{k: v for k, v in r.items() if k != "school_code"} for r in schools] == \
+           [{k: v for k, v in r.items() if k != "school_code"} for r in raw]
+    assert {r["school_code"] for r in schools} == {school_pid(s.code) for s in cohort.schools}
+    identifiers = {v for r in raw for k, v in r.items() if k not in ("country", "arm") and v}
+    assert not identifiers & {v for r in rows for v in r.values()}
+
+
+def test_teachers_pseudonymized_by_account_meet_their_statements(demo, tmp_path):
+    root, cohort, _ = demo
+    taking = [(t.fun_username, s.arm) for s in cohort.schools for t in s.teachers if t.fun_username]
+    (tmp_path / "accounts.csv").write_text("account,arm\n" + "".join(f"https://lms.fun-mooc.fr|{u},{a}\n"
+                                                                       for u, a in taking))
+    linked = {(r["account"], r["arm"]) for r in pseudonymized(root, tmp_path / "accounts.csv", "account")}
+    in_marts = {(r["learner_pid"], r["arm"])
+                for r in table(root, "SELECT DISTINCT learner_pid, arm FROM completion_learner_course")}
+    assert taking and linked <= in_marts
+    assert linked == {(pid, arm) for pid, arm in in_marts if arm is not None}
 
 
 def _free_port() -> int:
@@ -154,6 +221,9 @@ def _canaries(cohort) -> set[str]:
     canaries = set()
     for learner in cohort.learners:
         canaries |= {learner.account_name, learner.email, learner.full_name}
+    for school in cohort.schools:  # the RCT file: the trial's teachers, most of whom never took the MOOC
+        canaries |= {school.code, school.name, *(t.email for t in school.teachers),
+                     *(t.full_name for t in school.teachers)}
     return {c for c in canaries if len(c) >= 6}
 
 

@@ -58,6 +58,22 @@ def ensure_table(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple
             con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {kind}")
 
 
+def compact(path: Path) -> None:
+    """Rewrite the database file table by table. DuckDB reuses the blocks of deleted rows but never blanks them, so
+    after an erasure the old bytes would stay in the file until overwritten."""
+    fresh = path.with_name(f".{path.name}.compact")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        current = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"ATTACH '{fresh}' AS compacted")
+        con.execute(f'COPY FROM DATABASE "{current}" TO compacted')
+        con.execute("DETACH compacted")
+    finally:
+        con.close()
+    os.replace(fresh, path)
+
+
 def publish(path: Path, published_dir: Path, tables: list[str]) -> Path:
     """Copy the warehouse (closed by the caller) to published_dir atomically, with one Parquet file per table."""
     published_dir.mkdir(parents=True, exist_ok=True)

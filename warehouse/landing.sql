@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
     n_quarantined BIGINT,
     n_duplicates  BIGINT
 );
+-- Added later: a warehouse made by an older version gains them.
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_erased BIGINT DEFAULT 0;              -- of erased people
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_expired BIGINT DEFAULT 0;             -- past the retention
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_removed_by_retention BIGINT DEFAULT 0; -- landed earlier, now past it
 
 -- Grain: one row per LRS source: where its next incremental pull starts. Written in the landing transaction, so it
 -- moves only with the statements it covers.
@@ -45,4 +49,11 @@ CREATE TABLE IF NOT EXISTS lrs_watermarks (
     latest_stored TIMESTAMPTZ,           -- the latest `stored` read so far
     updated_at    TIMESTAMPTZ,
     run_id        VARCHAR
+);
+
+-- Grain: one row per erased person (`lola erase`): a keyed hash of their learner_pid, so the pseudonym itself is
+-- gone. Landing never loads their statements again; `lola rotate-key` carries the tombstones over to the new key.
+CREATE TABLE IF NOT EXISTS erasure_tombstones (
+    tombstone VARCHAR NOT NULL,
+    erased_at TIMESTAMPTZ NOT NULL
 );

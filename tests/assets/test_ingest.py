@@ -2,7 +2,7 @@
 
 import gzip
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -148,3 +148,30 @@ def test_a_warehouse_made_by_an_older_version_gains_the_new_columns(tmp_path, dr
     con.close()
     assert land(tmp_path, drop).loaded == 6
     assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE warnings IS NOT NULL") == [(6,)]
+
+
+def land_with_retention(tmp_path: Path, root: Path, horizon: datetime, run_id: str):
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        return land_file_source(con, "mooc", root, RowBuilder(Pseudonymizer(KEY)), run_id, TZ, Mode.ALL,
+                                retention=datetime.now(timezone.utc) - horizon)
+
+
+def test_statements_older_than_the_retention_are_not_kept(tmp_path, drop):
+    report = land_with_retention(tmp_path, drop, datetime(2023, 1, 11, tzinfo=timezone.utc), "first")
+    # the valid statements of 10 January: 1, 2, 6, and the later copies of 1 (same) and of 2 (conflicting)
+    assert (report.expired, report.loaded, report.quarantined) == (5, 3, 2) and report.reconciles
+    assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE \"timestamp\" < '2023-01-11'") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM landed_statements") == [(3,)]
+
+    later = land_with_retention(tmp_path, drop, datetime(2023, 1, 12, tzinfo=timezone.utc), "second")
+    assert (later.expired, later.loaded) == (7, 1) and later.reconciles  # 3 and 7 of 11 January too
+    assert query(tmp_path, "SELECT n_expired FROM ingest_runs WHERE run_id = 'second'") == [(7,)]
+
+
+def test_the_retention_removes_what_was_landed_before(tmp_path, drop):
+    land(tmp_path, drop, run_id="first")
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        report = land_file_source(con, "mooc", drop, RowBuilder(Pseudonymizer(KEY)), "second", TZ,
+                                  retention=datetime.now(timezone.utc) - datetime(2023, 1, 11, tzinfo=timezone.utc))
+    assert report.read == 0 and report.removed_by_retention >= 3  # the 10 January rows, and old quarantine copies
+    assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE \"timestamp\" < '2023-01-11'") == [(0,)]

@@ -8,7 +8,9 @@ import duckdb
 import pytest
 
 from assets.ingest import land_file_source
-from assets.reference import load_reference_tables
+from assets.reference import load_rct_assignment, load_reference_tables
+from schemas.rct_assignment import RctAssignment
+from schemas.rct_assignment import assignment_frame
 from schemas.course_structure import Course
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
@@ -86,11 +88,17 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     for name, lines in (("mooc/a.ndjson", mooc), ("mooc/z-voids.ndjson", [voiding]), ("handbook/h.ndjson", handbook)):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("\n".join(json.dumps(s) for s in lines) + "\n")
+    # ana is a teacher of the trial who took the MOOC; carla did not; bob is not in the trial.
+    (root / "rct.csv").write_text("school_code,country,arm,teacher_email,fun_username\n"
+                                  "fr-0751234a,FR,treatment,ana@example.org,ana\n"
+                                  "FR-0751234A,FR,treatment,carla@example.org,\n")
     builder = RowBuilder(Pseudonymizer(KEY))
     with writer(root / "wh.duckdb", TZ) as con:
         for source in ("mooc", "handbook"):
             assert land_file_source(con, source, root / source, builder, "run", TZ).reconciles
         load_reference_tables(con, STRUCTURE, {"mooc": False, "handbook": True})
+        load_rct_assignment(con, assignment_frame(RctAssignment(root / "rct.csv", LMS), Pseudonymizer(KEY)),
+                            Pseudonymizer(KEY))
         for model in in_build_order(load_models()):
             materialize(con, model)
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
@@ -140,3 +148,10 @@ def test_engagement_weeks_are_local_zero_filled_and_carry_handbook_pages(warehou
     assert weeks[0][1:] == (4, 0, 1, 0)   # registered, completed, attempted, evaluated; the played one was voided
     assert weeks[1][1:] == (4, 0, 0, 2)   # page on Monday 16 local + 3 outcomes; 2 handbook pages, download excluded
     assert weeks[2][1:] == (0, 0, 0, 0)
+
+
+def test_marts_carry_the_rct_school_and_arm_of_teachers_only(warehouse):
+    school = Pseudonymizer(KEY).school_pid("FR-0751234A")
+    for table in ("completion_learner_course", "engagement_learner_week"):
+        rows = warehouse.execute(f"SELECT DISTINCT learner_pid, school_pid, arm FROM {table}").fetchall()
+        assert sorted(rows, key=str) == sorted([(pid("ana"), school, "treatment"), (pid("bob"), None, None)], key=str)

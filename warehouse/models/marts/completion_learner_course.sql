@@ -1,7 +1,8 @@
 -- completion_learner_course
 -- grain: one row per (learner_pid, course_id) for every learner with a counted statement in the course
--- depends on: statements, dim_course, fct_problem_attempts, fct_module_completions
+-- depends on: statements, dim_course, fct_problem_attempts, fct_module_completions, dim_rct_assignment
 -- Definitions: contract §4. Module completion needs the course structure; without it the module columns are NULL.
+-- school_pid and arm: the learner's RCT school and arm, NULL for learners outside the trial.
 WITH s AS (
     SELECT * FROM statements WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
 ),
@@ -47,10 +48,12 @@ SELECT
     c.n_modules                       AS modules_total,
     CASE WHEN c.course_id IS NOT NULL THEN coalesce(m.modules_completed, 0) END AS modules_completed,
     CASE WHEN c.course_id IS NOT NULL THEN coalesce(m.modules_completed, 0) = c.n_modules END AS completed,
-    o.passed, o.grade
+    o.passed, o.grade,
+    r.school_pid, r.arm
 FROM activity AS a
 LEFT JOIN problems AS p USING (learner_pid, course_id)
 LEFT JOIN modules AS m USING (learner_pid, course_id)
 LEFT JOIN outcome AS o USING (learner_pid, course_id)
 LEFT JOIN dim_course AS c USING (course_id)
+LEFT JOIN dim_rct_assignment AS r USING (learner_pid)
 ORDER BY a.course_id, a.learner_pid

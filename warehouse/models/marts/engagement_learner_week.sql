@@ -1,7 +1,8 @@
 -- engagement_learner_week
 -- grain: one row per (learner_pid, course_id, week_start) from the learner's first week in the course to the week of
 --        max(course end, last activity), zero-filled; weeks start on Monday, local time
--- depends on: statements, completion_learner_course, dim_course, dim_source, fct_problem_attempts
+-- depends on: statements, completion_learner_course, dim_course, dim_source, fct_problem_attempts, dim_rct_assignment
+-- school_pid and arm: the learner's RCT school and arm, NULL for learners outside the trial.
 WITH span AS (
     SELECT cl.learner_pid, cl.course_id,
            date_trunc('week', timezone(getvariable('timezone'), least(cl.enrolled_at, cl.first_activity_at)))::DATE AS first_week,
@@ -42,9 +43,11 @@ SELECT
     coalesce(cw.active_days, 0)           AS active_days,
     coalesce(cw.videos_played, 0)         AS videos_played,
     coalesce(pw.problems_attempted, 0)    AS problems_attempted,
-    coalesce(hw.handbook_pages_viewed, 0) AS handbook_pages_viewed
+    coalesce(hw.handbook_pages_viewed, 0) AS handbook_pages_viewed,
+    r.school_pid, r.arm
 FROM weeks AS w
 LEFT JOIN course_weeks AS cw USING (learner_pid, course_id, week_start)
 LEFT JOIN problem_weeks AS pw USING (learner_pid, course_id, week_start)
 LEFT JOIN handbook_weeks AS hw USING (learner_pid, week_start)
+LEFT JOIN dim_rct_assignment AS r USING (learner_pid)
 ORDER BY w.course_id, w.learner_pid, w.week_start

@@ -1,0 +1,99 @@
+"""`lola rotate-key`: move the lab to a new pseudonymization key.
+
+The warehouse is rebuilt from the sources (read, never changed) with the new key in a staging folder beside it, then
+swapped in, analysts' copy included. Erasures are carried over: while the sources are read, each actor is checked
+against the tombstones with the old key, and the tombstones of those found are written with the new key. Afterwards
+the old key is not needed any more.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from assets.files import read_file, statement_files
+from pipelines.config import Config, Source
+from pipelines.refresh import RefreshRequest, run_refresh
+from pipelines.resources import LrsResource, PseudonymKeyResource
+from schemas.fastpath import decode_json
+from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer
+from warehouse.db import writer
+
+NEW_KEY_ENV_VAR = "LOLA_NEW_PSEUDONYM_KEY"
+STAGING = ".rotation"
+
+
+class RotationError(ValueError):
+    """What stops a rotation before it starts; one line for the user."""
+
+
+def _statements(source: Source) -> Iterator[bytes]:
+    if source.kind == "lrs":
+        resource = LrsResource(source=source.name, url=source.url, username_env=source.username_env,
+                               password_env=source.password_env)
+        with resource.client() as client:
+            for page in client.pages():
+                yield from page.statements
+    elif source.path.exists():
+        for path in statement_files(source.path):
+            for raw in read_file(path, name=path.name):
+                yield raw.data
+
+
+def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer, tombstones: set[str]) -> set[str]:
+    """The new-key tombstones of the erased people whose statements the sources still hold."""
+    carried: set[str] = set()
+    for source in config.sources:
+        for data in _statements(source):
+            try:
+                statement = decode_json(data)
+            except ValueError:
+                continue
+            pid = old.agent_pid(statement.get("actor")) if isinstance(statement, dict) else None
+            if pid is not None and old.tombstone(pid) in tombstones:
+                carried.add(new.tombstone(new.agent_pid(statement["actor"])))
+    return carried
+
+
+def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
+    old = PseudonymKeyResource().pseudonymizer()
+    new = PseudonymKeyResource(env_var=NEW_KEY_ENV_VAR).pseudonymizer()
+    if old.learner_pid("probe") == new.learner_pid("probe"):  # the same key, compared without exposing it
+        raise RotationError(f"{NEW_KEY_ENV_VAR} holds the same key as {KEY_ENV_VAR}")
+    if not config.warehouse_path.exists():
+        raise RotationError(f"no warehouse at {config.warehouse_path}: nothing to rotate (run `lola refresh`)")
+    con = duckdb.connect(str(config.warehouse_path), read_only=True)
+    try:
+        tombstones = {row[0] for row in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
+    finally:
+        con.close()
+
+    staging = config.warehouse_path.parent / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staged = replace(config, warehouse_path=staging / config.warehouse_path.name)
+    carried = carried_tombstones(config, old, new, tombstones)
+    with writer(staged.warehouse_path, config.timezone) as con:
+        con.executemany("INSERT INTO erasure_tombstones VALUES (?, now())", [[t] for t in sorted(carried)])
+    rebuilt = run_refresh(staged, dagster_home, RefreshRequest([s.name for s in config.sources], "all"),
+                          key_env_var=NEW_KEY_ENV_VAR)
+    if not rebuilt.ok:
+        shutil.rmtree(staging, ignore_errors=True)
+        return False, rebuilt.report + "\nthe key was not rotated: the warehouse and its analysts' copy are unchanged"
+
+    os.replace(staged.warehouse_path, config.warehouse_path)
+    config.published_dir.mkdir(parents=True, exist_ok=True)
+    for published in sorted(staged.published_dir.iterdir()):
+        os.replace(published, config.published_dir / published.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    lines = [
+        rebuilt.report.rsplit("\n", 1)[0],
+        f"erasures carried over: {len(carried)} of {len(tombstones)}"
+        + (f" ({len(tombstones) - len(carried)} erased people have no statement left in the sources)"
+           if len(carried) < len(tombstones) else ""),
+        f"the warehouse and the analysts' copy now use the new key: set {KEY_ENV_VAR} to it; the old key is no "
+        "longer needed and can be destroyed",
+    ]
+    return True, "\n".join(lines)
