@@ -40,6 +40,14 @@ def test_school_and_statement_vectors():
     assert pz.statement_pid("F7C8B743-F18F-5016-8455-35FF8A2F8020") == "31158e78-d6bb-d557-cf49-4d71e1274606"
 
 
+def test_erasure_tombstone_vector():
+    """`lola erase` keeps HMAC-SHA256(K_erasure, learner_pid), K_erasure = HMAC-SHA256(key, "lola/erasure/v1")."""
+    assert Pseudonymizer(KEY).tombstone("580e36baad5f606f593d307873db4b61") == "78588d44654a2c6f8d1a4c5738ac48cd"
+    sub_key = hmac.new(KEY, b"lola/erasure/v1", hashlib.sha256).digest()
+    assert hmac.new(sub_key, b"580e36baad5f606f593d307873db4b61", hashlib.sha256).hexdigest()[:32] == \
+        "78588d44654a2c6f8d1a4c5738ac48cd"
+
+
 def test_anonymous_visitors_and_agents_without_identifier_get_no_pseudonym():
     pz = Pseudonymizer(KEY, anonymous_home_pages=["https://handbook.example.org/anonymous/"])
     assert pz.agent_pid({"account": {"homePage": "https://handbook.example.org/anonymous", "name": "v1"}}) is None
