@@ -1,4 +1,4 @@
-"""Contract §3: the pseudonym scheme is fixed, so these vectors must never change (docs/pseudonyms.md repeats them)."""
+"""Contract §3: the pseudonym scheme is fixed, so these vectors must never change (docs/data-dictionary.md repeats them)."""
 
 import base64
 import hashlib
