@@ -31,6 +31,15 @@ def summarize(config: Config) -> str:
             "SELECT count(*) FILTER (WHERE completed), count(*) FILTER (WHERE passed) FROM completion_learner_course"
         ).fetchone()
         lines.append(f"course completed: {completed:,}; passed: {passed:,}")
+        arms = con.execute("""
+            SELECT a.arm, count(DISTINCT a.learner_pid), count(DISTINCT c.learner_pid),
+                   count(DISTINCT c.learner_pid) FILTER (WHERE c.completed)
+            FROM dim_rct_assignment a LEFT JOIN completion_learner_course c USING (learner_pid)
+            GROUP BY a.arm ORDER BY a.arm""").fetchall()
+        if arms:
+            lines.append("trial teachers by arm (dim_rct_assignment):")
+            lines += [f"  {arm:<10} {teachers:>5,} teachers, {active:>5,} active in the MOOC, "
+                      f"{completed:>5,} completed a course" for arm, teachers, active, completed in arms]
     finally:
         con.close()
     lines += [

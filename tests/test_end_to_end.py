@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def test_the_refresh_report_and_summary(demo):
     assert "checks: 7 passed, 0 failed" in report
     summary = run("summary", cwd=root).stdout
     assert "module 1:" in summary and "learners:" in summary
+    assert re.search(r"treatment +\d+ teachers, +[1-9]\d* active in the MOOC", summary), summary
 
 
 def pseudonymized(root: Path, csv_path: Path, column: str, kind: str = "learner") -> list[dict]:
