@@ -81,7 +81,7 @@ class Lander:
         self._rows = row_builder
         self._run_id = run_id
         self._horizon = horizon  # statements older than this are past the retention
-        self._erased = {r[0] for r in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
+        row_builder.leave_out(r[0] for r in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall())
         # Content hash of every statement id already landed, for duplicate and conflict detection.
         self._seen: dict[str, str] = dict(con.execute(
             "SELECT statement_pid, content_sha256 FROM landed_statements").fetchall())
@@ -93,7 +93,7 @@ class Lander:
     def judge(self, raw: RawStatement, parsed: ParsedCheck) -> Verdict:
         check = parsed.check
         # An erased person's statements are not kept in any form, quarantine copies included.
-        if self._erased and isinstance(parsed.value, dict) and self._rows.tombstone_of(parsed.value.get("actor")) in self._erased:
+        if isinstance(parsed.value, dict) and self._rows.is_erased(parsed.value.get("actor")):
             return Verdict(erased=True)
         if not check.valid:
             return Verdict(reasons=tuple(check.errors))

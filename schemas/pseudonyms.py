@@ -92,6 +92,8 @@ class Pseudonymizer:
         self._erasure_key = self._sub_key(master_key, "erasure")
         self._anonymous = frozenset("account:" + _strip_home_page(h) + "|" for h in anonymous_home_pages)
         self._learner_cache: dict[str, str] = {}
+        self._erased: frozenset[str] = frozenset()  # tombstones of erased learners (see leave_out)
+        self._erased_pids: dict[str, bool] = {}
 
     @staticmethod
     def _sub_key(master_key: bytes, kind: str) -> bytes:
@@ -110,8 +112,29 @@ class Pseudonymizer:
     def is_anonymous(self, canonical: str) -> bool:
         return canonical.startswith("account:") and canonical[: canonical.index("|") + 1] in self._anonymous
 
+    def leave_out(self, tombstones: Iterable[str]) -> None:
+        """Erased learners: from now on they get no pseudonym, wherever they appear (instructor, team member...)."""
+        self._erased = frozenset(tombstones)
+        self._erased_pids.clear()
+
     def agent_pid(self, agent: object) -> str | None:
-        """learner_pid of an agent; None for agents without identifier and for anonymous visitors."""
+        """learner_pid of an agent; None for agents without identifier, anonymous visitors and erased learners."""
+        pid = self._identified_pid(agent)
+        return None if pid is not None and self._is_erased_pid(pid) else pid
+
+    def is_erased(self, agent: object) -> bool:
+        pid = self._identified_pid(agent)
+        return pid is not None and self._is_erased_pid(pid)
+
+    def _is_erased_pid(self, pid: str) -> bool:
+        if not self._erased:
+            return False
+        erased = self._erased_pids.get(pid)
+        if erased is None:
+            erased = self._erased_pids[pid] = self.tombstone(pid) in self._erased
+        return erased
+
+    def _identified_pid(self, agent: object) -> str | None:
         canonical = canonical_agent_id(agent)
         if canonical is None or self.is_anonymous(canonical):
             return None

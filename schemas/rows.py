@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
@@ -135,10 +136,12 @@ class RowBuilder:
             return self._pz.statement_pid(statement["id"]), False
         return self._pz.statement_pid(str(uuid.uuid5(_CONTENT_ID_NAMESPACE, content_sha256(statement)))), True
 
-    def tombstone_of(self, agent: object) -> str | None:
-        """The erasure tombstone this agent would have (schemas.pseudonyms.Pseudonymizer.tombstone)."""
-        pid = self._pz.agent_pid(agent)
-        return self._pz.tombstone(pid) if pid is not None else None
+    def leave_out(self, tombstones: Iterable[str]) -> None:
+        """Erased learners (their tombstones): no pseudonym for them in the rows and scrubbed copies built next."""
+        self._pz.leave_out(tombstones)
+
+    def is_erased(self, agent: object) -> bool:
+        return self._pz.is_erased(agent)
 
     def scrubbed_json(self, statement: object, valid: bool = False) -> str:
         scrubber = self._valid_scrubber if valid else self._any_scrubber

@@ -13,6 +13,7 @@ from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
 from schemas.validation import check_json
 from warehouse.db import writer
+from warehouse.erasure import erase_learner
 
 KEY = bytes(range(32))
 TZ = "Europe/Paris"
@@ -175,3 +176,18 @@ def test_the_retention_removes_what_was_landed_before(tmp_path, drop):
                                   retention=datetime.now(timezone.utc) - datetime(2023, 1, 11, tzinfo=timezone.utc))
     assert report.read == 0 and report.removed_by_retention >= 3  # the 10 January rows, and old quarantine copies
     assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE \"timestamp\" < '2023-01-11'") == [(0,)]
+
+
+def test_an_erased_learner_is_left_out_of_later_statements_wherever_they_appear(tmp_path, drop):
+    land(tmp_path, drop, run_id="first")
+    pz = Pseudonymizer(KEY)
+    erased_account = {"account": {"homePage": "https://lms.fun-mooc.fr", "name": "learner1"}}
+    erased_pid = pz.agent_pid(erased_account)
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        erase_learner(con, erased_pid, pz.tombstone(erased_pid))
+    instructed = statement(30, context={"instructor": {"objectType": "Agent", **erased_account}})  # learner0 acts
+    write_ndjson(drop / "later.ndjson", [statement(31), instructed])  # 31 % 3 == 1: learner1 acts
+    report = land(tmp_path, drop, run_id="later")
+    assert (report.read, report.loaded, report.erased) == (2, 1, 1) and report.reconciles
+    assert query(tmp_path, f"SELECT count(*) FROM landed_statements WHERE contains(statement_json::VARCHAR, "
+                           f"'{erased_pid}') OR learner_pid = '{erased_pid}'") == [(0,)]
