@@ -8,13 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
-
 from schemas.csv_pseudonyms import CsvError, Table, pseudonym, read_csv
 from schemas.pseudonyms import Pseudonymizer
 
 COLUMNS = ("school_code", "country", "arm", "teacher_email", "fun_username")
-SCHEMA = {"school_pid": pl.String, "learner_pid": pl.String, "arm": pl.String, "country": pl.String}
+COLUMN_NAMES = ("school_pid", "learner_pid", "arm", "country")  # all text
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,13 @@ def _rows(table: Table, home_page: str, pz: Pseudonymizer) -> list[dict]:
 
 def assignment_frame(rct: RctAssignment | None, pz: Pseudonymizer) -> pl.DataFrame:
     """dim_rct_assignment's rows; none without an [rct] assignment file."""
+    import polars as pl  # here: the configuration imports this module, and every command starts faster without it
+
+    schema = dict.fromkeys(COLUMN_NAMES, pl.String)
     if rct is None or not rct.path.exists():
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=schema)
     try:
-        return pl.DataFrame(_rows(read_csv(rct.path), rct.account_homepage, pz), schema=SCHEMA)
+        return pl.DataFrame(_rows(read_csv(rct.path), rct.account_homepage, pz), schema=schema)
     except CsvError as exc:
         raise AssignmentError(f"rct assignment {rct.path}: {exc}") from None
     except OSError as exc:
