@@ -1,7 +1,8 @@
 """Landing one source: read → validate → pseudonymize → `landed_statements`, or `quarantine` with the reasons.
 
 Raw statements live only in memory here: what reaches the warehouse is pseudonymized (rows) or scrubbed
-(quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates.
+(quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates, plus those
+left out on purpose: statements of erased people (`lola erase`) and statements past the retention.
 A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
 once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
@@ -36,7 +37,7 @@ class SourceUnavailable(RuntimeError):
 
 
 class Mode(enum.StrEnum):
-    INCREMENTAL = "incremental"  # new or changed files only
+    INCREMENTAL = "incremental"  # new or changed files only; an LRS from its watermark
     ALL = "all"                  # forget the source's landed data and read it all again
     DATE = "date"                # forget the source's statements of one local day and read that day again
 
