@@ -123,3 +123,17 @@ def test_generate_into_a_file_is_a_clear_error(tmp_path):
 
 def test_summary_before_any_refresh(tmp_path):
     assert_one_line_error(lola("summary", cwd=tmp_path))
+
+
+def test_a_changed_file_is_read_again_and_reported(tmp_path):
+    env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
+    assert lola("generate", "--out", "data", "--learners", "3", cwd=tmp_path, env=env).returncode == 0
+    assert lola("refresh", cwd=tmp_path, env=env).returncode == 0
+    drop = sorted((tmp_path / "data" / "mooc").glob("*.ndjson"))[0]
+    first = json.loads(drop.read_text().splitlines()[0])
+    with drop.open("a") as out:
+        out.write(json.dumps({**first, "id": "6c9e1d1e-0d7e-4b41-9c61-2f6a5d1e0b77"}) + "\n")
+    again = lola("refresh", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "mooc: read " in again.stdout and "loaded 1," in again.stdout
+    assert "1 file(s) changed since they were ingested" in again.stdout
