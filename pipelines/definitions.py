@@ -57,9 +57,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,
                                            published_dir=str(config.published_dir)),
             "pseudonym_key": PseudonymKeyResource(env_var=key_env_var),
-            **{lrs_resource_key(s.name): LrsResource(source=s.name, url=s.url, username_env=s.username_env,
-                                                     password_env=s.password_env)
-               for s in config.sources if s.kind == "lrs"},
+            **{lrs_resource_key(s.name): LrsResource.of(s) for s in config.sources if s.kind == "lrs"},
         },
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from pipelines.config import Source
 from pipelines.lrs import LrsClient, LrsError
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, parse_master_key
 from warehouse import db
@@ -49,6 +50,11 @@ class LrsResource(dg.ConfigurableResource):
     username_env: str | None = None
     password_env: str | None = None
     timeout_s: float = 30.0
+
+    @classmethod
+    def of(cls, source: Source) -> "LrsResource":
+        return cls(source=source.name, url=source.url, username_env=source.username_env,
+                   password_env=source.password_env)
 
     def client(self) -> LrsClient:
         username, password = self._env(self.username_env), self._env(self.password_env)

@@ -32,8 +32,7 @@ class RotationError(ValueError):
 
 def _statements(source: Source) -> Iterator[bytes]:
     if source.kind == "lrs":
-        resource = LrsResource(source=source.name, url=source.url, username_env=source.username_env,
-                               password_env=source.password_env)
+        resource = LrsResource.of(source)
         with resource.client() as client:
             for page in client.pages():
                 yield from page.statements
