@@ -25,6 +25,7 @@ from assets.files import RawStatement, file_sha256, read_file, statement_files
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
+from warehouse.erasure import tombstones
 
 BATCH_ROWS = 2_000  # small: DuckDB inserts while an LRS's next page is fetched
 _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float64, "JSON": pl.String,
@@ -82,7 +83,7 @@ class Lander:
         self._rows = row_builder
         self._run_id = run_id
         self._horizon = horizon  # statements older than this are past the retention
-        row_builder.leave_out(r[0] for r in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall())
+        row_builder.leave_out(tombstones(con))
         # Content hash of every statement id already landed, for duplicate and conflict detection.
         self._seen: dict[str, str] = dict(con.execute(
             "SELECT statement_pid, content_sha256 FROM landed_statements").fetchall())

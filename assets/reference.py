@@ -10,6 +10,7 @@ from schemas.rct_assignment import AssignmentError, RctAssignment, assignment_fr
 from schemas.course_structure import Course, load_structure, structure_tables
 from schemas.pseudonyms import Pseudonymizer
 from schemas.vocabulary import ACTIVITY_TYPE_ROLES, VERB_CATEGORIES
+from warehouse.erasure import tombstones
 
 STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
 _STRUCTURE_SCHEMAS = {
@@ -46,8 +47,8 @@ def load_reference_tables(con, courses: list[Course], handbook_sources: dict[str
 def load_rct_assignment(con, frame: pl.DataFrame, pz: Pseudonymizer) -> int:
     """(Re)write dim_rct_assignment; returns its row count. The file still lists teachers erased since (`lola erase`):
     their tombstones keep them out."""
-    erased = {tombstone for (tombstone,) in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
-    frame = frame.filter(pl.Series([pz.tombstone(pid) not in erased for pid in frame["learner_pid"]], dtype=pl.Boolean))
+    pz.leave_out(tombstones(con))
+    frame = frame.filter(pl.Series([not pz.is_erased_pid(pid) for pid in frame["learner_pid"]], dtype=pl.Boolean))
     _replace(con, "dim_rct_assignment", frame)
     return frame.height
 

@@ -34,10 +34,10 @@ class RefreshOutcome:
 
 def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
     """Fail before starting a run on what the user must fix: the key, the structure and RCT files, LRS credentials."""
-    PseudonymKeyResource(env_var=key_env_var).pseudonymizer()
+    pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages)
     if config.course_structure and config.course_structure.exists():
         load_structure(config.course_structure)
-    assignment_frame(config.rct, PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages))
+    assignment_frame(config.rct, pseudonymizer)
     for source in (config.source(name) for name in sources):
         for variable in (source.username_env, source.password_env):
             if source.kind == "lrs" and variable and not os.environ.get(variable):

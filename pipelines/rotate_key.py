@@ -21,6 +21,7 @@ from pipelines.resources import LrsResource, PseudonymKeyResource
 from schemas.fastpath import decode_json
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer
 from warehouse.db import writer
+from warehouse.erasure import tombstones
 
 NEW_KEY_ENV_VAR = "LOLA_NEW_PSEUDONYM_KEY"
 STAGING = ".rotation"
@@ -42,8 +43,9 @@ def _statements(source: Source) -> Iterator[bytes]:
                 yield raw.data
 
 
-def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer, tombstones: set[str]) -> set[str]:
-    """The new-key tombstones of the erased people whose statements the sources still hold."""
+def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -> set[str]:
+    """The new-key tombstones of the erased people (those `old` leaves out) whose statements the sources still
+    hold."""
     carried: set[str] = set()
     for source in config.sources:
         for data in _statements(source):
@@ -51,8 +53,7 @@ def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer, t
                 statement = decode_json(data)
             except ValueError:
                 continue
-            pid = old.agent_pid(statement.get("actor")) if isinstance(statement, dict) else None
-            if pid is not None and old.tombstone(pid) in tombstones:
+            if isinstance(statement, dict) and old.is_erased(statement.get("actor")):
                 carried.add(new.tombstone(new.agent_pid(statement["actor"])))
     return carried
 
@@ -66,14 +67,15 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
         raise RotationError(f"no warehouse at {config.warehouse_path}: nothing to rotate (run `lola refresh`)")
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
-        tombstones = {row[0] for row in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()}
+        erased = tombstones(con)
     finally:
         con.close()
+    old.leave_out(erased)
 
     staging = config.warehouse_path.parent / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staged = replace(config, warehouse_path=staging / config.warehouse_path.name)
-    carried = carried_tombstones(config, old, new, tombstones)
+    carried = carried_tombstones(config, old, new)
     with writer(staged.warehouse_path, config.timezone) as con:
         con.executemany("INSERT INTO erasure_tombstones VALUES (?, now())", [[t] for t in sorted(carried)])
     rebuilt = run_refresh(staged, dagster_home, RefreshRequest([s.name for s in config.sources], "all"),
@@ -89,9 +91,9 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
     shutil.rmtree(staging, ignore_errors=True)
     lines = [
         rebuilt.report.rsplit("\n", 1)[0],
-        f"erasures carried over: {len(carried)} of {len(tombstones)}"
-        + (f" ({len(tombstones) - len(carried)} erased people have no statement left in the sources)"
-           if len(carried) < len(tombstones) else ""),
+        f"erasures carried over: {len(carried)} of {len(erased)}"
+        + (f" ({len(erased) - len(carried)} erased people have no statement left in the sources)"
+           if len(carried) < len(erased) else ""),
         f"the warehouse and the analysts' copy now use the new key: set {KEY_ENV_VAR} to it; the old key is no "
         "longer needed and can be destroyed",
     ]

@@ -120,13 +120,13 @@ class Pseudonymizer:
     def agent_pid(self, agent: object) -> str | None:
         """learner_pid of an agent; None for agents without identifier, anonymous visitors and erased learners."""
         pid = self._identified_pid(agent)
-        return None if pid is not None and self._is_erased_pid(pid) else pid
+        return None if pid is not None and self.is_erased_pid(pid) else pid
 
     def is_erased(self, agent: object) -> bool:
         pid = self._identified_pid(agent)
-        return pid is not None and self._is_erased_pid(pid)
+        return pid is not None and self.is_erased_pid(pid)
 
-    def _is_erased_pid(self, pid: str) -> bool:
+    def is_erased_pid(self, pid: str) -> bool:
         if not self._erased:
             return False
         erased = self._erased_pids.get(pid)

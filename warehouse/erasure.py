@@ -18,6 +18,11 @@ class Erasure:
     already_erased: bool
 
 
+def tombstones(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tombstones of every erased learner (schemas.pseudonyms.Pseudonymizer.tombstone)."""
+    return [row[0] for row in con.execute("SELECT tombstone FROM erasure_tombstones").fetchall()]
+
+
 def erase_learner(con: duckdb.DuckDBPyConnection, learner_pid: str, tombstone: str) -> Erasure:
     """Delete everything landed about one learner and record their tombstone, in one transaction. The deleted rows'
     bytes stay in the file's free blocks until `compact` rewrites it."""
