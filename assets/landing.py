@@ -37,9 +37,9 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
     )
     def landing(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
         mode, day = config.parsed()
-        builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
         warehouse = context.resources.warehouse
         with warehouse.writer() as con:
+            builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer_for(con, anonymous_home_pages))
             report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day,
                                       retention=retention)
         for rel in report.changed_files:
@@ -67,14 +67,14 @@ def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], 
     )
     def landing(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
         mode, day = config.parsed()
-        builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer(anonymous_home_pages))
         warehouse = context.resources.warehouse
         try:
             with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
+                builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer_for(con, anonymous_home_pages))
                 report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone,
                                          mode, day, overlap, retention=retention)
         except SourceUnavailable as error:  # the LRS's fault or the configuration's, said in one line: no stack trace
-            raise dg.Failure(description=str(error)) from None
+            raise dg.Failure(description=str(error), metadata={"error": type(error).__name__}) from None
         return _landed(context, report, mode, requests=client.requests, pages=report.pages,
                        since=str(report.since), next_since=str(report.next_since))
 

@@ -85,12 +85,12 @@ def build_rct_assignment_asset(rct: RctAssignment | None, anonymous_homepages: t
     def dim_rct_assignment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         if rct and not rct.path.exists():
             context.log.warning(f"no RCT assignment at {rct.path}: dim_rct_assignment is empty")
-        pz = context.resources.pseudonym_key.pseudonymizer(anonymous_homepages)
-        try:
-            frame = assignment_frame(rct, pz)
-        except AssignmentError as exc:
-            raise dg.Failure(description=str(exc)) from None  # the refresh report shows the description
         with context.resources.warehouse.writer() as con:
+            pz = context.resources.pseudonym_key.pseudonymizer_for(con, anonymous_homepages)
+            try:
+                frame = assignment_frame(rct, pz)
+            except AssignmentError as exc:
+                raise dg.Failure(description=str(exc), metadata={"error": type(exc).__name__}) from None
             rows = load_rct_assignment(con, frame, pz)
         return dg.MaterializeResult(metadata={"rows": rows})
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from pipelines.config import Config, ConfigError, load_config
+from pipelines.exit_codes import EXIT_BUSY, EXIT_CODES_HELP, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 
 
@@ -31,20 +31,28 @@ def _user_error_types() -> tuple[type[Exception], ...]:
     from schemas.rct_assignment import AssignmentError
     from schemas.course_structure import StructureError
     from schemas.pseudonyms import PseudonymKeyError
-    from warehouse.db import WarehouseBusy
+    from warehouse.key_check import KeyMismatch
 
-    return (AssignmentError, ConfigError, ErasureError, PseudonymKeyError, RotationError, StructureError,
-            UnreadableInput, WarehouseBusy)
+    return (AssignmentError, ConfigError, ErasureError, KeyMismatch, PseudonymKeyError, RotationError,
+            StructureError, UnreadableInput)
 
 
 def user_errors(command):
-    """Turn the errors a user can cause into one line and exit code 2."""
+    """Turn the errors a user or the machine can cause into one line and their exit code (pipelines.exit_codes)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except Exception as exc:
+            from warehouse.db import EnvironmentFailure, environment_failure
+            from warehouse.lock import WarehouseBusy
+
+            if isinstance(exc, WarehouseBusy):
+                _fail(str(exc), EXIT_BUSY)
+            failure = exc if isinstance(exc, EnvironmentFailure) else environment_failure(exc)
+            if failure is not None:
+                _fail(str(failure), EXIT_ENVIRONMENT)
             if isinstance(exc, _user_error_types()):
                 _fail(str(exc))
             if isinstance(exc, OSError):
@@ -74,7 +82,7 @@ def _dagster_home(config: Config) -> Path:
     return home
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 def main() -> None:
     """LOLA: xAPI traces of the AI4T MOOC and handbook → validated, pseudonymized DuckDB tables."""
 
@@ -146,7 +154,9 @@ def pseudonymize(csv_path: str, column: str, kind: str, out_path: str | None, co
     from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, parse_master_key
 
     # The configuration names the anonymous homePages, whose accounts the warehouse leaves without pseudonym.
-    pz = Pseudonymizer(parse_master_key(os.environ.get(KEY_ENV_VAR)), _config(config_path).anonymous_homepages)
+    config = _config(config_path)
+    pz = Pseudonymizer(parse_master_key(os.environ.get(KEY_ENV_VAR)), config.anonymous_homepages)
+    _refuse_another_key(config, pz.key_check)
     try:
         text = to_csv(pseudonymize_column(read_csv(Path(csv_path)), column, kind, pz))
     except CsvError as exc:
@@ -155,6 +165,23 @@ def pseudonymize(csv_path: str, column: str, kind: str, out_path: str | None, co
         write_atomically(Path(out_path), text)
     else:
         sys.stdout.buffer.write(text.encode("utf-8"))
+
+
+def _refuse_another_key(config: Config, key_check: str) -> None:
+    """Pseudonyms made with another key than the warehouse's would link nothing: refuse them (warehouse.key_check)."""
+    from schemas.pseudonyms import KEY_ENV_VAR
+    from warehouse.db import connect
+    from warehouse.key_check import verify_key
+    from warehouse.lock import writer_lock
+
+    if not config.warehouse_path.exists():
+        return
+    with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola pseudonymize"):
+        con = connect(config.warehouse_path, config.timezone, read_only=True)
+        try:
+            verify_key(con, key_check, KEY_ENV_VAR, record=False)
+        finally:
+            con.close()
 
 
 @main.command()
@@ -185,7 +212,7 @@ def refresh(source_name: str | None, day: str | None, everything: bool, quiet: b
     outcome = run_refresh(config, _dagster_home(config), RefreshRequest(sources, mode, parsed_day))
     if not quiet or not outcome.ok:
         click.echo(outcome.report, err=not outcome.ok)
-    sys.exit(EXIT_OK if outcome.ok else EXIT_FAILED)
+    sys.exit(outcome.exit_code)
 
 
 @main.command()
@@ -202,9 +229,9 @@ def erase(identifier: str, config_path: str | None) -> None:
     from pipelines.erase import erase_person
 
     config = _config(config_path)
-    ok, report = erase_person(config, _dagster_home(config), identifier)
-    click.echo(report, err=not ok)
-    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    exit_code, report = erase_person(config, _dagster_home(config), identifier)
+    click.echo(report, err=exit_code != EXIT_OK)
+    sys.exit(exit_code)
 
 
 @main.command(name="rotate-key")
@@ -221,9 +248,9 @@ def rotate_key(config_path: str | None) -> None:
     from pipelines.rotate_key import rotate_key as rotate
 
     config = _config(config_path)
-    ok, report = rotate(config, _dagster_home(config))
-    click.echo(report, err=not ok)
-    sys.exit(EXIT_OK if ok else EXIT_FAILED)
+    exit_code, report = rotate(config, _dagster_home(config))
+    click.echo(report, err=exit_code != EXIT_OK)
+    sys.exit(exit_code)
 
 
 @main.command()
@@ -236,12 +263,13 @@ def summary(config_path: str | None) -> None:
     click.echo(summarize(_config(config_path)))
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+# -h is `dagster dev`'s host option: only --help is LOLA's here.
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
 @click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
 @config_option
 @user_errors
 def dev(dagster_args: tuple[str, ...], config_path: str | None) -> None:
-    """Open the Dagster UI on this configuration's instance (arguments go to `dagster dev`)."""
+    """Open the Dagster UI on this configuration's instance; other options go to `dagster dev` (-h HOST, -p PORT)."""
     config = _config(config_path)
     env = {**os.environ, "DAGSTER_HOME": str(_dagster_home(config))}
     if config_path:

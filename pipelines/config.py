@@ -17,6 +17,7 @@ DEFAULT_CONFIG = "lola.toml"
 SOURCE_KINDS = ("lrs", "files")
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # it names an asset, a resource and a value of `statements.source`
 DEFAULT_OVERLAP_SECONDS = 900
+DEFAULT_LOCK_WAIT_SECONDS = 300.0  # how long a command waits for another writer of the warehouse before exit 3
 
 
 class ConfigError(ValueError):
@@ -48,6 +49,7 @@ class Config:
     retention_days: int | None = None
     rct: RctAssignment | None = None
     dagster_home: Path = field(default=Path(".dagster"))
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
     @property
     def anonymous_homepages(self) -> tuple[str, ...]:
@@ -155,4 +157,5 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         retention_days=retention,
         rct=rct,
         dagster_home=dagster_home,
+        lock_wait_seconds=float(warehouse.get("lock_wait_seconds", DEFAULT_LOCK_WAIT_SECONDS)),
     )

@@ -15,6 +15,7 @@ from assets.publish import build_publish_asset
 from assets.reference import build_rct_assignment_asset, build_reference_assets
 from pipelines.config import Config, Source, load_config
 from pipelines.resources import LrsResource, PseudonymKeyResource, WarehouseResource
+from pipelines.run_hygiene import build_orphaned_runs_sensor
 from pipelines.sensors import build_file_drop_sensor
 from schemas.pseudonyms import KEY_ENV_VAR
 
@@ -38,7 +39,8 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
               build_rct_assignment_asset(config.rct, config.anonymous_homepages),
               *models, build_publish_asset(m.key for m in models)]
     shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
-    refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
+    # One process per run: the warehouse resource holds the writer lock for the whole run (warehouse.lock).
+    refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
                                   description="Ingest → validate → pseudonymize → warehouse → checks → analysts' copy.")
     return dg.Definitions(
         assets=[*landing, *shared],
@@ -51,11 +53,14 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",
                                          execution_timezone=config.timezone,
                                          default_status=dg.DefaultScheduleStatus.STOPPED)],
-        sensors=[build_file_drop_sensor(s.name, s.path, REFRESH_JOB, [landing_key(s.name), *shared_keys])
-                 for s in config.sources if s.kind == "files"],
+        sensors=[*(build_file_drop_sensor(s.name, s.path, REFRESH_JOB, [landing_key(s.name), *shared_keys])
+                   for s in config.sources if s.kind == "files"),
+                 build_orphaned_runs_sensor()],
+        executor=dg.in_process_executor,
         resources={
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,
-                                           published_dir=str(config.published_dir)),
+                                           published_dir=str(config.published_dir),
+                                           lock_wait_seconds=config.lock_wait_seconds),
             "pseudonym_key": PseudonymKeyResource(env_var=key_env_var),
             **{lrs_resource_key(s.name): LrsResource.of(s) for s in config.sources if s.kind == "lrs"},
         },

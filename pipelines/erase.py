@@ -13,6 +13,7 @@ from pipelines.resources import PseudonymKeyResource
 from schemas.pseudonyms import Pseudonymizer, canonical_from_value
 from warehouse.db import compact, writer
 from warehouse.erasure import erase_learner
+from warehouse.lock import writer_lock
 
 _PSEUDONYM = re.compile(r"[0-9a-f]{32}")
 
@@ -34,16 +35,19 @@ def learner_pid_of(identifier: str, pseudonymizer: Pseudonymizer) -> str:
     return pseudonymizer.learner_pid(canonical)
 
 
-def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[bool, str]:
-    """(ok, report): erase, then rebuild every derived table and the analysts' copy through a Dagster run."""
-    pseudonymizer = PseudonymKeyResource().pseudonymizer()
-    learner_pid = learner_pid_of(identifier, pseudonymizer)
+def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[int, str]:
+    """(exit code, report): erase, then rebuild every derived table and the analysts' copy through a Dagster run,
+    holding the writer lock throughout."""
+    key = PseudonymKeyResource()
+    learner_pid = learner_pid_of(identifier, key.pseudonymizer())
     if not config.warehouse_path.exists():
         raise ErasureError(f"no warehouse at {config.warehouse_path}: nothing to erase yet (run `lola refresh`)")
-    with writer(config.warehouse_path, config.timezone) as con:
-        erased = erase_learner(con, learner_pid, pseudonymizer.tombstone(learner_pid))
-    compact(config.warehouse_path)
-    rebuilt = run_refresh(config, dagster_home, RefreshRequest(sources=[], mode="incremental"))
+    with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola erase"):
+        with writer(config.warehouse_path, config.timezone) as con:
+            pseudonymizer = key.pseudonymizer_for(con)
+            erased = erase_learner(con, learner_pid, pseudonymizer.tombstone(learner_pid))
+        compact(config.warehouse_path)
+        rebuilt = run_refresh(config, dagster_home, RefreshRequest(sources=[], mode="incremental"))
     lines = [
         f"erased learner {learner_pid}" + (" (already erased before)" if erased.already_erased else ""),
         f"  statements deleted: {erased.statements}",
@@ -52,4 +56,4 @@ def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[b
         "  tombstone kept: later refreshes, backfills and key rotations will not load them again",
         "  marts and the analysts' copy rebuilt" if rebuilt.ok else rebuilt.report,
     ]
-    return rebuilt.ok, "\n".join(lines)
+    return rebuilt.exit_code, "\n".join(lines)

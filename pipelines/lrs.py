@@ -30,6 +30,10 @@ class LrsError(SourceUnavailable):
     """The LRS cannot be read; its message is one line for the user."""
 
 
+class LrsRefused(LrsError):
+    """The LRS answers, but not to this configuration: credentials refused, no statements resource there."""
+
+
 class _StatementResult(msgspec.Struct):
     statements: list[msgspec.Raw]
     more: str | None = None
@@ -164,10 +168,10 @@ class LrsClient:
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
         if status in (401, 403):
-            raise LrsError(f"{self.name}: the LRS refused our credentials (HTTP {status}) at {self.statements_url}; "
+            raise LrsRefused(f"{self.name}: the LRS refused our credentials (HTTP {status}) at {self.statements_url}; "
                            "check the username and password environment variables of this source")
         if status == 404:
-            raise LrsError(f"{self.name}: no xAPI statements resource at {self.statements_url} (HTTP 404); "
+            raise LrsRefused(f"{self.name}: no xAPI statements resource at {self.statements_url} (HTTP 404); "
                            "check the source's url (it should end with the xAPI base, e.g. .../xAPI/)")
         if status >= 400:
             raise LrsError(f"{self.name}: the LRS answered HTTP {status} at {self.statements_url}")

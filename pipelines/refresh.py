@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,10 +13,14 @@ import dagster as dg
 from assets.landing import landing_key
 from pipelines.config import Config, ConfigError
 from pipelines.definitions import REFRESH_JOB, build_definitions
+from pipelines.exit_codes import EXIT_BUSY, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pipelines.resources import PseudonymKeyResource
+from pipelines.run_hygiene import PROCESS_TAG, fail_orphaned_runs, process_identity
 from schemas.course_structure import load_structure
 from schemas.pseudonyms import KEY_ENV_VAR
 from schemas.rct_assignment import assignment_frame
+from warehouse.db import writer
+from warehouse.lock import writer_lock
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,30 @@ class RefreshRequest:
 
 @dataclass(frozen=True)
 class RefreshOutcome:
-    ok: bool
+    exit_code: int
     report: str
     run_id: str
 
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+
+# What a failed step's error means for the exit code (pipelines.exit_codes); any other failure is EXIT_FAILED.
+EXIT_CODE_OF_ERROR = {
+    "WarehouseBusy": EXIT_BUSY,
+    "EnvironmentFailure": EXIT_ENVIRONMENT, "LrsError": EXIT_ENVIRONMENT,
+    "LrsRefused": EXIT_USAGE, "KeyMismatch": EXIT_USAGE, "AssignmentError": EXIT_USAGE, "StructureError": EXIT_USAGE,
+    "ConfigError": EXIT_USAGE, "PseudonymKeyError": EXIT_USAGE,
+}
+
 
 def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
-    """Fail before starting a run on what the user must fix: the key, the structure and RCT files, LRS credentials."""
-    pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages)
+    """Fail before starting a run on what the user must fix: the key (and whether it is the warehouse's), the
+    structure and RCT files, LRS credentials."""
+    key = PseudonymKeyResource(env_var=key_env_var)
+    with writer(config.warehouse_path, config.timezone) as con:
+        pseudonymizer = key.pseudonymizer_for(con, config.anonymous_homepages)
     if config.course_structure and config.course_structure.exists():
         load_structure(config.course_structure)
     assignment_frame(config.rct, pseudonymizer)
@@ -47,7 +68,13 @@ def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
 
 def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest,
                 key_env_var: str = KEY_ENV_VAR) -> RefreshOutcome:
-    _preflight(config, request.sources, key_env_var)
+    """One run, holding the warehouse's writer lock from the preflight to the analysts' copy."""
+    with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola refresh"):
+        _preflight(config, request.sources, key_env_var)
+        return _execute(config, dagster_home, request, key_env_var)
+
+
+def _execute(config: Config, dagster_home: Path, request: RefreshRequest, key_env_var: str) -> RefreshOutcome:
     defs = build_definitions(config, key_env_var)
     job = defs.resolve_job_def(REFRESH_JOB)
     skipped = {landing_key(s.name) for s in config.sources if s.name not in request.sources}
@@ -61,11 +88,33 @@ def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest,
     }
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     try:
+        fail_orphaned_runs(instance)
         result = job.execute_in_process(run_config=run_config, instance=instance, asset_selection=selection,
-                                        raise_on_error=False)
+                                        raise_on_error=False, tags={PROCESS_TAG: process_identity()})
     finally:
         instance.dispose()
-    return RefreshOutcome(ok=result.success, report=_report(result, config), run_id=result.run_id)
+    return RefreshOutcome(exit_code=_exit_code(result), report=_report(result, config), run_id=result.run_id)
+
+
+def _error_names(event: dg.DagsterEvent) -> Iterator[str]:
+    """The class names of a step failure's error and of the errors behind it."""
+    failure = event.step_failure_data
+    if failure.user_failure_data and "error" in failure.user_failure_data.metadata:
+        yield failure.user_failure_data.metadata["error"].value
+    error = failure.error
+    while error is not None:
+        yield error.cls_name
+        error = error.cause or error.context
+
+
+def _exit_code(result: dg.ExecuteInProcessResult) -> int:
+    if result.success:
+        return EXIT_OK
+    for event in result.get_step_failure_events():
+        for name in _error_names(event):
+            if name in EXIT_CODE_OF_ERROR:
+                return EXIT_CODE_OF_ERROR[name]
+    return EXIT_FAILED
 
 
 def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:

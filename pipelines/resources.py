@@ -10,18 +10,32 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from pipelines.config import Source
+from pipelines.config import DEFAULT_LOCK_WAIT_SECONDS, Source
 from pipelines.lrs import LrsClient, LrsError
+from pipelines.run_hygiene import PROCESS_TAG, process_identity
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, parse_master_key
 from warehouse import db
+from warehouse.key_check import verify_key
+from warehouse.lock import writer_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The single-writer DuckDB file, the zone of its calendar metrics, and where its analysts' copy goes."""
+    """The single-writer DuckDB file, the zone of its calendar metrics, and where its analysts' copy goes.
+
+    A run holds the warehouse's writer lock from its start to its end (the job runs in one process), and names its
+    process on the run, so that a run killed midway is recognized (pipelines.run_hygiene)."""
 
     path: str
     timezone: str
     published_dir: str
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["WarehouseResource"]:
+        if context.instance is not None and context.run_id is not None:
+            context.instance.add_run_tags(context.run_id, {PROCESS_TAG: process_identity()})
+        with writer_lock(Path(self.path), self.lock_wait_seconds, purpose=f"Dagster run {context.run_id}"):
+            yield self
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -39,6 +53,13 @@ class PseudonymKeyResource(dg.ConfigurableResource):
 
     def pseudonymizer(self, anonymous_home_pages: tuple[str, ...] = ()) -> Pseudonymizer:
         return Pseudonymizer(parse_master_key(os.environ.get(self.env_var), self.env_var), anonymous_home_pages)
+
+    def pseudonymizer_for(self, con: duckdb.DuckDBPyConnection,
+                          anonymous_home_pages: tuple[str, ...] = ()) -> Pseudonymizer:
+        """The pseudonymizer, once the warehouse on `con` has accepted its key (warehouse.key_check)."""
+        pseudonymizer = self.pseudonymizer(anonymous_home_pages)
+        verify_key(con, pseudonymizer.key_check, self.env_var)
+        return pseudonymizer
 
 
 class LrsResource(dg.ConfigurableResource):

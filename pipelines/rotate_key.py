@@ -16,12 +16,15 @@ import duckdb
 
 from assets.files import read_file, statement_files
 from pipelines.config import Config, Source
+from pipelines.exit_codes import EXIT_OK
 from pipelines.refresh import RefreshRequest, run_refresh
 from pipelines.resources import LrsResource, PseudonymKeyResource
 from schemas.fastpath import decode_json
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer
 from warehouse.db import writer
 from warehouse.erasure import tombstones
+from warehouse.key_check import verify_key
+from warehouse.lock import writer_lock
 
 NEW_KEY_ENV_VAR = "LOLA_NEW_PSEUDONYM_KEY"
 STAGING = ".rotation"
@@ -58,37 +61,48 @@ def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -
     return carried
 
 
-def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
+def rotate_key(config: Config, dagster_home: Path) -> tuple[int, str]:
+    """(exit code, report), holding the warehouse's writer lock throughout; the staging folder never outlives it."""
     old = PseudonymKeyResource().pseudonymizer()
     new = PseudonymKeyResource(env_var=NEW_KEY_ENV_VAR).pseudonymizer()
-    if old.learner_pid("probe") == new.learner_pid("probe"):  # the same key, compared without exposing it
+    if old.key_check == new.key_check:
         raise RotationError(f"{NEW_KEY_ENV_VAR} holds the same key as {KEY_ENV_VAR}")
     if not config.warehouse_path.exists():
         raise RotationError(f"no warehouse at {config.warehouse_path}: nothing to rotate (run `lola refresh`)")
+    staging = config.warehouse_path.parent / STAGING
+    with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola rotate-key"):
+        try:
+            return _rotate(config, dagster_home, old, new, staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _rotate(config: Config, dagster_home: Path, old: Pseudonymizer, new: Pseudonymizer,
+            staging: Path) -> tuple[int, str]:
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
+        verify_key(con, old.key_check, KEY_ENV_VAR, record=False)
         erased = tombstones(con)
     finally:
         con.close()
     old.leave_out(erased)
 
-    staging = config.warehouse_path.parent / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staged = replace(config, warehouse_path=staging / config.warehouse_path.name)
     carried = carried_tombstones(config, old, new)
     with writer(staged.warehouse_path, config.timezone) as con:
-        con.executemany("INSERT INTO erasure_tombstones VALUES (?, now())", [[t] for t in sorted(carried)])
+        for tombstone in sorted(carried):
+            con.execute("INSERT INTO erasure_tombstones VALUES (?, now())", [tombstone])
     rebuilt = run_refresh(staged, dagster_home, RefreshRequest([s.name for s in config.sources], "all"),
                           key_env_var=NEW_KEY_ENV_VAR)
     if not rebuilt.ok:
-        shutil.rmtree(staging, ignore_errors=True)
-        return False, rebuilt.report + "\nthe key was not rotated: the warehouse and its analysts' copy are unchanged"
+        return rebuilt.exit_code, (rebuilt.report + "\nthe key was not rotated: the warehouse and its analysts' "
+                                   "copy are unchanged")
 
     os.replace(staged.warehouse_path, config.warehouse_path)
     config.published_dir.mkdir(parents=True, exist_ok=True)
     for published in sorted(staged.published_dir.iterdir()):
         os.replace(published, config.published_dir / published.name)
-    shutil.rmtree(staging, ignore_errors=True)
     lines = [
         rebuilt.report.rsplit("\n", 1)[0],
         f"erasures carried over: {len(carried)} of {len(erased)}"
@@ -97,4 +111,4 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
         f"the warehouse and the analysts' copy now use the new key: set {KEY_ENV_VAR} to it; the old key is no "
         "longer needed and can be destroyed",
     ]
-    return True, "\n".join(lines)
+    return EXIT_OK, "\n".join(lines)

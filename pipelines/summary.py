@@ -12,17 +12,24 @@ def summarize(config: Config) -> str:
         raise ConfigError(f"no analysts' copy at {path} yet: run `lola refresh` first")
     con = connect(path, config.timezone, read_only=True)
     try:
-        lines = ["statements by source (all refreshes):"]
-        for source, read, loaded, quarantined, duplicates, counted in con.execute("""
-            SELECT r.source, sum(n_read), sum(n_loaded), sum(n_quarantined), sum(n_duplicates),
-                   (SELECT count(*) FROM statements s WHERE s.source = r.source)
-            FROM ingest_runs r GROUP BY r.source ORDER BY r.source""").fetchall():
+        lines = ["statements by source, in the warehouse now (counted: valid, de-duplicated, not voided):"]
+        for source, counted, quarantined in con.execute("""
+            SELECT source, (SELECT count(*) FROM statements s WHERE s.source = r.source),
+                   (SELECT count(*) FROM quarantine q WHERE q.source = r.source)
+            FROM (SELECT DISTINCT source FROM ingest_runs) r ORDER BY source""").fetchall():
+            lines.append(f"  {source:<10} counted {counted:>8,}  quarantined {quarantined:>6,}")
+        lines.append("last refresh of each source:")
+        for source, read, loaded, quarantined, duplicates, finished in con.execute("""
+            SELECT source, n_read, n_loaded, n_quarantined, n_duplicates, finished_at FROM ingest_runs
+            QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1
+            ORDER BY source""").fetchall():
             lines.append(f"  {source:<10} read {read:>8,}  loaded {loaded:>8,}  quarantined {quarantined:>6,}  "
-                         f"duplicates {duplicates:>6,}  counted {counted:>8,}")
-        learners, courses = con.execute(
-            "SELECT count(DISTINCT learner_pid), count(DISTINCT course_id) FROM completion_learner_course").fetchone()
-        lines.append(f"learners: {learners:,} in {courses} course(s)")
-        lines.append("completion by module position (share of learners with activity in a course that has a structure):")
+                         f"duplicates {duplicates:>6,}  ({finished:%Y-%m-%d %H:%M})")
+        pairs, learners, courses = con.execute(
+            "SELECT count(*), count(DISTINCT learner_pid), count(DISTINCT course_id) "
+            "FROM completion_learner_course").fetchone()
+        lines.append(f"learner-course pairs: {pairs:,} ({learners:,} learners in {courses} course(s))")
+        lines.append("completion by module position (share of the pairs whose course has a structure):")
         for position, done, total in con.execute("""
             SELECT position, count(*) FILTER (WHERE completed), count(*)
             FROM fct_module_completions GROUP BY position ORDER BY position""").fetchall():
@@ -30,7 +37,7 @@ def summarize(config: Config) -> str:
         completed, passed = con.execute(
             "SELECT count(*) FILTER (WHERE completed), count(*) FILTER (WHERE passed) FROM completion_learner_course"
         ).fetchone()
-        lines.append(f"course completed: {completed:,}; passed: {passed:,}")
+        lines.append(f"pairs with the course completed: {completed:,}; passed: {passed:,}")
         arms = con.execute("""
             SELECT a.arm, count(DISTINCT a.learner_pid), count(DISTINCT c.learner_pid),
                    count(DISTINCT c.learner_pid) FILTER (WHERE c.completed)

@@ -90,6 +90,8 @@ class Pseudonymizer:
         self._school_key = self._sub_key(master_key, "school")
         self._statement_key = self._sub_key(master_key, "statement")
         self._erasure_key = self._sub_key(master_key, "erasure")
+        # Stored with the warehouse, to tell a different key from the one it was built with (never the key itself).
+        self.key_check = self._sub_key(master_key, "key-check").hex()
         self._anonymous = frozenset("account:" + _strip_home_page(h) + "|" for h in anonymous_home_pages)
         self._learner_cache: dict[str, str] = {}
         self._erased: frozenset[str] = frozenset()  # tombstones of erased learners (see leave_out)

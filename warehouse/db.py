@@ -6,6 +6,7 @@ open the writer's file: each refresh publishes a consistent copy (a DuckDB file 
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from contextlib import contextmanager
@@ -15,11 +16,30 @@ from collections.abc import Iterator
 
 import duckdb
 
+from warehouse.lock import WarehouseBusy
+
 PUBLISHED_DB = "lola.duckdb"
+# What the machine, not the input, is to blame for; DuckDB reports them as text in its own exceptions.
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
+ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ERRNOS))
 
 
-class WarehouseBusy(RuntimeError):
-    """Another process holds the warehouse's write lock."""
+class EnvironmentFailure(RuntimeError):
+    """The machine failed a write or read of the warehouse (disk full, permissions, read-only or failing disk); the
+    message is the real cause, in one line."""
+
+
+def environment_failure(error: BaseException) -> EnvironmentFailure | None:
+    """The EnvironmentFailure an OSError or a DuckDB error stands for, or None when it is not the machine's fault."""
+    if isinstance(error, OSError) and error.errno in ENVIRONMENT_ERRNOS:
+        where = f"{error.filename}: " if error.filename else ""
+        return EnvironmentFailure(f"{where}{error.strerror}")
+    if isinstance(error, duckdb.Error):
+        message = str(error)
+        cause = next((m for m in ENVIRONMENT_MESSAGES if m.lower() in message.lower()), None)
+        if cause is not None:
+            return EnvironmentFailure(f"{cause}: {message.splitlines()[0]}")
+    return None
 
 
 def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -40,12 +60,19 @@ def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDB
 
 @contextmanager
 def writer(path: Path, timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, timezone)
+    """A writing connection; a failure the machine is to blame for comes out as an EnvironmentFailure."""
     try:
-        con.execute(resources.files("warehouse").joinpath("landing.sql").read_text(encoding="utf-8"))
-        yield con
-    finally:
-        con.close()
+        con = connect(path, timezone)
+        try:
+            con.execute(resources.files("warehouse").joinpath("landing.sql").read_text(encoding="utf-8"))
+            yield con
+        finally:
+            con.close()
+    except (OSError, duckdb.Error) as error:
+        failure = environment_failure(error)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple[str, str], ...]) -> None:

@@ -57,3 +57,11 @@ CREATE TABLE IF NOT EXISTS erasure_tombstones (
     tombstone VARCHAR NOT NULL,
     erased_at TIMESTAMPTZ NOT NULL
 );
+
+-- Grain: one row: which pseudonymization key this warehouse was built with, as HMAC-SHA256(master key,
+-- "lola/key-check/v1") — never the key. Every command that pseudonymizes compares it and refuses another key, which
+-- would give the same learners new pseudonyms and let erased people back in (`lola rotate-key` changes keys).
+CREATE TABLE IF NOT EXISTS key_check (
+    key_check   VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL
+);
