@@ -223,3 +223,10 @@ def test_dev_passes_dash_h_to_dagster():
     result = subprocess.run([LOLA, "dev", "-h"], capture_output=True, text=True, timeout=120)
     assert "Option '-h' requires an argument" in result.stderr, result
     assert "Open the Dagster UI" not in result.stdout
+
+
+def test_an_lrs_that_is_down_exits_4(tmp_path):
+    (tmp_path / "lola.toml").write_text('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://127.0.0.1:9/xAPI/"\n')
+    down = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": KEY_A})
+    assert down.returncode == 4, down
+    assert "mooc: GET http://127.0.0.1:9/xAPI/statements failed 5 times" in down.stderr

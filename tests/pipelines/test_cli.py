@@ -109,7 +109,7 @@ def test_refresh_with_refused_lrs_credentials_says_so(tmp_path, ralph_lrs):
     (tmp_path / "lola.toml").write_text(LRS_CONFIG.format(url=ralph_lrs.url))
     result = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32, "TEST_LRS_USER": ralph_lrs.username,
                                                 "TEST_LRS_PASSWORD": "wrong"})
-    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
     assert "mooc: the LRS refused our credentials (HTTP 401)" in result.stderr
     assert "wrong" not in result.stdout + result.stderr
 
