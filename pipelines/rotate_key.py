@@ -7,7 +7,6 @@ the old key is not needed any more.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +19,7 @@ from pipelines.refresh import RefreshRequest, run_refresh
 from pipelines.resources import LrsResource, PseudonymKeyResource
 from schemas.fastpath import decode_json
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer
-from warehouse.db import writer
+from warehouse.db import adopt, remove_tree, writer
 from warehouse.erasure import tombstones
 
 NEW_KEY_ENV_VAR = "LOLA_NEW_PSEUDONYM_KEY"
@@ -73,7 +72,7 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
     old.leave_out(erased)
 
     staging = config.warehouse_path.parent / STAGING
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_tree(staging)
     staged = replace(config, warehouse_path=staging / config.warehouse_path.name)
     carried = carried_tombstones(config, old, new)
     with writer(staged.warehouse_path, config.timezone) as con:
@@ -81,14 +80,12 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
     rebuilt = run_refresh(staged, dagster_home, RefreshRequest([s.name for s in config.sources], "all"),
                           key_env_var=NEW_KEY_ENV_VAR)
     if not rebuilt.ok:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(staging)
         return False, rebuilt.report + "\nthe key was not rotated: the warehouse and its analysts' copy are unchanged"
 
     os.replace(staged.warehouse_path, config.warehouse_path)
-    config.published_dir.mkdir(parents=True, exist_ok=True)
-    for published in sorted(staged.published_dir.iterdir()):
-        os.replace(published, config.published_dir / published.name)
-    shutil.rmtree(staging, ignore_errors=True)
+    adopt(staged.published_dir, config.published_dir)
+    remove_tree(staging)
     lines = [
         rebuilt.report.rsplit("\n", 1)[0],
         f"erasures carried over: {len(carried)} of {len(erased)}"
