@@ -35,4 +35,6 @@ dev: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev
 
 clean:
+	@# the analysts' copy is read-only: its folders must be made writable before their files can go
+	@chmod -R u+w warehouse/published 2>/dev/null || true
 	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/published .dagster

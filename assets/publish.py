@@ -1,4 +1,5 @@
-"""The analysts' copy: a read-only DuckDB file and Parquet tables, published after every successful refresh."""
+"""The analysts' copy: a read-only DuckDB file and Parquet tables, published after every successful refresh as one
+new version swapped in at once (warehouse/db.py `publish`)."""
 
 from collections.abc import Iterable
 
@@ -15,9 +16,10 @@ PUBLISHED_TABLES = [
 def build_publish_asset(upstream: Iterable[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key="analyst_copy", deps=list(upstream), group_name="publish", required_resource_keys={"warehouse"},
               kinds={"duckdb", "parquet"},
-              description="Read-only copy of the warehouse for analysts (DuckDB file + Parquet), swapped in atomically.")
+              description="Read-only copy of the tables analysts read (DuckDB file + Parquet), one version swapped in "
+                          "atomically.")
     def analyst_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        path = context.resources.warehouse.publish(PUBLISHED_TABLES)
-        return dg.MaterializeResult(metadata={"path": str(path), "tables": len(PUBLISHED_TABLES)})
+        version = context.resources.warehouse.publish(PUBLISHED_TABLES)
+        return dg.MaterializeResult(metadata={"version": str(version), "tables": len(PUBLISHED_TABLES)})
 
     return analyst_copy

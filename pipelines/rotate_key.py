@@ -7,7 +7,6 @@ the old key is not needed any more.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,7 @@ from pipelines.refresh import RefreshRequest, run_refresh
 from pipelines.resources import LrsResource, PseudonymKeyResource
 from schemas.fastpath import decode_json
 from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer
-from warehouse.db import writer
+from warehouse.db import adopt, remove_tree, writer
 from warehouse.erasure import tombstones
 from warehouse.key_check import verify_key
 from warehouse.lock import writer_lock
@@ -74,7 +73,7 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[int, str]:
         try:
             return _rotate(config, dagster_home, old, new, staging)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_tree(staging)
 
 
 def _rotate(config: Config, dagster_home: Path, old: Pseudonymizer, new: Pseudonymizer,
@@ -87,7 +86,7 @@ def _rotate(config: Config, dagster_home: Path, old: Pseudonymizer, new: Pseudon
         con.close()
     old.leave_out(erased)
 
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_tree(staging)
     staged = replace(config, warehouse_path=staging / config.warehouse_path.name)
     carried = carried_tombstones(config, old, new)
     with writer(staged.warehouse_path, config.timezone) as con:
@@ -100,9 +99,7 @@ def _rotate(config: Config, dagster_home: Path, old: Pseudonymizer, new: Pseudon
                                    "copy are unchanged")
 
     os.replace(staged.warehouse_path, config.warehouse_path)
-    config.published_dir.mkdir(parents=True, exist_ok=True)
-    for published in sorted(staged.published_dir.iterdir()):
-        os.replace(published, config.published_dir / published.name)
+    adopt(staged.published_dir, config.published_dir)
     lines = [
         rebuilt.report.rsplit("\n", 1)[0],
         f"erasures carried over: {len(carried)} of {len(erased)}"

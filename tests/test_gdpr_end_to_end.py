@@ -104,7 +104,11 @@ def test_erase_reports_what_it_removed(lab, erased):
 def test_the_erased_pseudonym_is_in_no_file_and_no_table(lab, erased):
     root, _, account, _ = lab
     pid = learner_pid(account)
-    assert not canaries_found(written_files(root), {pid})
+    files = written_files(root)
+    # the analysts' copy is scanned where it is stored, not only through its links, and no older version is left
+    published = {p.parent for p in files if "versions" in p.relative_to(root).parts}
+    assert len(published) == 1 and (published.pop() / "lola.duckdb") in files
+    assert not canaries_found(files, {pid})
     assert rows(root, "erasure_tombstones", "count(*)", published=False) == [(1,)]
 
 
@@ -160,6 +164,8 @@ def test_rotation_gives_what_a_fresh_build_with_the_new_key_gives(rotated):
         assert len(after) == len(before[table]) and (after != before[table] or not after), table
     assert rows(root, "erasure_tombstones", "tombstone", published=False) == \
         rows(fresh, "erasure_tombstones", "tombstone", published=False)  # the one of the person with statements
+    assert len(os.listdir(root / "warehouse" / "published" / "versions")) == 1
+    assert not (root / "warehouse" / ".rotation").exists()
 
 
 def test_after_rotation_refreshes_run_on_the_new_key_alone(rotated):

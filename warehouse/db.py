@@ -1,15 +1,19 @@
 """The single-writer DuckDB warehouse and its read-only copy for analysts.
 
 DuckDB allows one writer process, and a writer blocks every other process, even read-only ones; so analysts never
-open the writer's file: each refresh publishes a consistent copy (a DuckDB file plus Parquet of every table) beside it.
+open the writer's file: each refresh publishes a read-only copy of the tables they read (a DuckDB file and one Parquet
+file a table) beside it.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from collections.abc import Iterator
@@ -19,6 +23,7 @@ import duckdb
 from warehouse.lock import WarehouseBusy
 
 PUBLISHED_DB = "lola.duckdb"
+VERSIONS, CURRENT = "versions", "current"  # folders of published/
 # What the machine, not the input, is to blame for; DuckDB reports them as text in its own exceptions.
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
 ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ERRNOS))
@@ -102,19 +107,118 @@ def compact(path: Path) -> None:
 
 
 def publish(path: Path, published_dir: Path, tables: list[str]) -> Path:
-    """Copy the warehouse (closed by the caller) to published_dir atomically, with one Parquet file per table."""
-    published_dir.mkdir(parents=True, exist_ok=True)
-    staging = published_dir / f".{PUBLISHED_DB}.tmp"
-    shutil.copyfile(path, staging)
-    con = duckdb.connect(str(staging))
+    """Publish the tables of the warehouse (closed by the caller) as a new version of the analysts' copy; return it.
+
+    Analysts open published/lola.duckdb and published/<table>.parquet, fixed links into published/current, itself a
+    link to one complete, read-only version folder. Replacing that one link is the only step a reader can see, so a
+    reader, like a publish killed at any point, finds the old version or the new one, whole."""
+    with _publishing(published_dir):
+        version = _write_version(path, published_dir / VERSIONS, tables)
+        _swap_in(version, published_dir)
+    return version
+
+
+def adopt(staged_dir: Path, published_dir: Path) -> Path:
+    """Swap in the current version of another published folder (a rebuild staged beside the warehouse) with the same
+    one step as `publish`; return it."""
+    with _publishing(published_dir):
+        staged = staged_dir / VERSIONS / Path(os.readlink(staged_dir / CURRENT)).name
+        version = published_dir / VERSIONS / staged.name
+        staged.chmod(0o755)  # moving a folder to another parent rewrites its ".." entry
+        staged.rename(version)
+        version.chmod(0o555)
+        _fsync(version.parent)
+        _swap_in(version, published_dir)
+    return version
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder, read-only published versions in it included: a folder's entries go only once it is writable."""
+    if not folder.exists():
+        return
+    for sub, _, _ in os.walk(folder):
+        os.chmod(sub, 0o700)
+    shutil.rmtree(folder)
+
+
+@contextmanager
+def _publishing(published_dir: Path) -> Iterator[None]:
+    """One publish at a time (each deletes every version but the current one, unfinished ones included); the one
+    that starts first clears what a killed publish left."""
+    (published_dir / VERSIONS).mkdir(parents=True, exist_ok=True)
+    with open(published_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _remove_stale_versions(published_dir)
+        yield
+
+
+def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
+    """A new version folder holding the published tables alone: a fresh DuckDB file, not a byte copy of the writer's
+    (which holds landed statements, tombstones, watermarks...), and one Parquet file per table, made from it."""
+    version = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=versions))
+    con = duckdb.connect(str(version / PUBLISHED_DB))
     try:
+        con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
+        comments = dict(con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'writer'").fetchall())
         for table in tables:
-            parquet = published_dir / f".{table}.parquet.tmp"
-            con.execute(f"COPY {table} TO '{parquet}' (FORMAT parquet)")
-            os.replace(parquet, published_dir / f"{table}.parquet")
-        con.execute("CHECKPOINT")
+            con.execute(f"CREATE TABLE main.{table} AS FROM writer.main.{table}")
+            if comments.get(table):
+                con.execute(f"COMMENT ON TABLE main.{table} IS {_literal(comments[table])}")
+            con.execute(f"COPY main.{table} TO {_literal(f'{version / table}.parquet')} (FORMAT parquet)")
     finally:
         con.close()
-    target = published_dir / PUBLISHED_DB
-    os.replace(staging, target)
-    return target
+    _seal(version)
+    return version
+
+
+def _seal(version: Path) -> None:
+    """Make the version durable and read-only before anyone sees it: analysts must not change it, and a power cut
+    after the swap must not leave the link pointing at unwritten files."""
+    for file in version.iterdir():
+        file.chmod(0o444)
+        _fsync(file)
+    version.chmod(0o555)
+    _fsync(version)
+    _fsync(version.parent)
+
+
+def _swap_in(version: Path, published_dir: Path) -> None:
+    """Point published/current at the version in one step, keep the fixed links analysts use (made once), then
+    delete every other version: an old one would still hold a person erased since."""
+    _replace_link(published_dir / CURRENT, Path(VERSIONS) / version.name)
+    for file in version.iterdir():
+        link, target = published_dir / file.name, Path(CURRENT) / file.name
+        if not (link.is_symlink() and os.readlink(link) == str(target)):
+            _replace_link(link, target)
+    _fsync(published_dir)
+    _remove_stale_versions(published_dir)
+
+
+def _replace_link(link: Path, target: Path) -> None:
+    """Make `link` a symbolic link to `target` atomically: a new link renamed over the old name."""
+    fresh = link.with_name(f".{link.name}.tmp")
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(target)
+    os.replace(fresh, link)
+
+
+def _remove_stale_versions(published_dir: Path) -> None:
+    current = published_dir / CURRENT
+    keep = Path(os.readlink(current)).name if current.is_symlink() else None
+    for version in (published_dir / VERSIONS).iterdir():
+        if version.name != keep:
+            remove_tree(version)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal (DuckDB takes no parameters in ATTACH, COPY or COMMENT)."""
+    return "'" + text.replace("'", "''") + "'"
