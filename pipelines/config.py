@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import reprlib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -159,6 +160,24 @@ class Config:
             if source.name == name:
                 return source
         raise ConfigError(f"no source named {name!r} in the configuration (have: {', '.join(s.name for s in self.sources)})")
+
+    def check_inputs(self, source_names: Iterable[str]) -> None:
+        """Every file and folder a refresh of these sources reads exists: a missing one is a mistake in lola.toml (or
+        a demo not generated yet), not an empty input to load quietly. Only the commands that read them check, so
+        that `lola summary` or `lola validate` work without the data."""
+        for name in source_names:
+            source = self.source(name)
+            if source.kind == "files" and not source.path.exists():
+                number = self.sources.index(source) + 1
+                raise self._missing(f"source {name!r}: folder", source.path, f"[[source]] #{number} ({name}) path")
+        if self.course_structure and not self.course_structure.exists():
+            raise self._missing("course structure", self.course_structure, '[course] structure; "" for none')
+        if self.rct and not self.rct.path.exists():
+            raise self._missing("rct assignment", self.rct.path, '[rct] assignment; "" for no trial')
+
+    def _missing(self, what: str, path: Path, key: str) -> ConfigError:
+        origin = f"{key} in {self.file}" if self.file else "the demo's defaults: `lola generate --out data` writes it"
+        return ConfigError(f"{what} {path} does not exist ({origin})")
 
 
 def _table_at(loc: tuple) -> type[BaseModel] | None:

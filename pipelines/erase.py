@@ -40,6 +40,7 @@ def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[b
     learner_pid = learner_pid_of(identifier, pseudonymizer)
     if not config.warehouse_path.exists():
         raise ErasureError(f"no warehouse at {config.warehouse_path}: nothing to erase yet (run `lola refresh`)")
+    config.check_inputs([])  # the rebuild reads the structure and RCT files: fail before erasing, not half-way
     with writer(config.warehouse_path, config.timezone) as con:
         erased = erase_learner(con, learner_pid, pseudonymizer.tombstone(learner_pid))
     compact(config.warehouse_path)

@@ -33,9 +33,10 @@ class RefreshOutcome:
 
 
 def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
-    """Fail before starting a run on what the user must fix: the key, the structure and RCT files, LRS credentials."""
+    """Fail before starting a run on what the user must fix: the key, missing or bad input files, LRS credentials."""
     pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages)
-    if config.course_structure and config.course_structure.exists():
+    config.check_inputs(sources)
+    if config.course_structure:
         load_structure(config.course_structure)
     assignment_frame(config.rct, pseudonymizer)
     for source in (config.source(name) for name in sources):

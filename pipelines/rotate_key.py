@@ -37,7 +37,7 @@ def _statements(source: Source) -> Iterator[bytes]:
         with resource.client() as client:
             for page in client.pages():
                 yield from page.statements
-    elif source.path.exists():
+    else:
         for path in statement_files(source.path):
             for raw in read_file(path, name=path.name):
                 yield raw.data
@@ -65,6 +65,7 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[bool, str]:
         raise RotationError(f"{NEW_KEY_ENV_VAR} holds the same key as {KEY_ENV_VAR}")
     if not config.warehouse_path.exists():
         raise RotationError(f"no warehouse at {config.warehouse_path}: nothing to rotate (run `lola refresh`)")
+    config.check_inputs(s.name for s in config.sources)  # before reading every source, not after
     con = duckdb.connect(str(config.warehouse_path), read_only=True)
     try:
         erased = tombstones(con)
