@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from pipelines.config import Config
-from pipelines.refresh import RefreshRequest, run_refresh
+from pipelines.refresh import RefreshRequest, preflight, run_refresh
 from pipelines.resources import PseudonymKeyResource
-from schemas.pseudonyms import Pseudonymizer, canonical_from_value
+from schemas.pseudonyms import KEY_ENV_VAR, Pseudonymizer, canonical_from_value
 from warehouse.db import compact, writer
 from warehouse.erasure import erase_learner
 from warehouse.lock import writer_lock
@@ -38,13 +38,13 @@ def learner_pid_of(identifier: str, pseudonymizer: Pseudonymizer) -> str:
 def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[int, str]:
     """(exit code, report): erase, then rebuild every derived table and the analysts' copy through a Dagster run,
     holding the writer lock throughout."""
-    key = PseudonymKeyResource()
-    learner_pid = learner_pid_of(identifier, key.pseudonymizer())
+    pseudonymizer = PseudonymKeyResource().pseudonymizer()
+    learner_pid = learner_pid_of(identifier, pseudonymizer)
     if not config.warehouse_path.exists():
         raise ErasureError(f"no warehouse at {config.warehouse_path}: nothing to erase yet (run `lola refresh`)")
     with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola erase"):
+        preflight(config, [], KEY_ENV_VAR)  # what the rebuild needs: fail before erasing, not half-way
         with writer(config.warehouse_path, config.timezone) as con:
-            pseudonymizer = key.pseudonymizer_for(con)
             erased = erase_learner(con, learner_pid, pseudonymizer.tombstone(learner_pid))
         compact(config.warehouse_path)
         rebuilt = run_refresh(config, dagster_home, RefreshRequest(sources=[], mode="incremental"))

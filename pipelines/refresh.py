@@ -50,13 +50,13 @@ EXIT_CODE_OF_ERROR = {
 }
 
 
-def _preflight(config: Config, sources: list[str], key_env_var: str) -> None:
-    """Fail before starting a run on what the user must fix: the key (and whether it is the warehouse's), the
-    structure and RCT files, LRS credentials."""
-    key = PseudonymKeyResource(env_var=key_env_var)
+def preflight(config: Config, sources: list[str], key_env_var: str) -> None:
+    """Fail before starting a run on what the user must fix: the key (and whether it is the warehouse's), missing or
+    bad input files, LRS credentials."""
+    config.check_inputs(sources)
     with writer(config.warehouse_path, config.timezone) as con:
-        pseudonymizer = key.pseudonymizer_for(con, config.anonymous_homepages)
-    if config.course_structure and config.course_structure.exists():
+        pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer_for(con, config.anonymous_homepages)
+    if config.course_structure:
         load_structure(config.course_structure)
     assignment_frame(config.rct, pseudonymizer)
     for source in (config.source(name) for name in sources):
@@ -70,7 +70,7 @@ def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest,
                 key_env_var: str = KEY_ENV_VAR) -> RefreshOutcome:
     """One run, holding the warehouse's writer lock from the preflight to the analysts' copy."""
     with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola refresh"):
-        _preflight(config, request.sources, key_env_var)
+        preflight(config, request.sources, key_env_var)
         return _execute(config, dagster_home, request, key_env_var)
 
 

@@ -39,7 +39,7 @@ def _statements(source: Source) -> Iterator[bytes]:
         with resource.client() as client:
             for page in client.pages():
                 yield from page.statements
-    elif source.path.exists():
+    else:
         for path in statement_files(source.path):
             for raw in read_file(path, name=path.name):
                 yield raw.data
@@ -68,6 +68,7 @@ def rotate_key(config: Config, dagster_home: Path) -> tuple[int, str]:
         raise RotationError(f"{NEW_KEY_ENV_VAR} holds the same key as {KEY_ENV_VAR}")
     if not config.warehouse_path.exists():
         raise RotationError(f"no warehouse at {config.warehouse_path}: nothing to rotate (run `lola refresh`)")
+    config.check_inputs(s.name for s in config.sources)  # before reading every source, not after
     staging = config.warehouse_path.parent / STAGING
     with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola rotate-key"):
         try:

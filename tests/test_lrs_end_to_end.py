@@ -30,6 +30,9 @@ def lola_config(lrs_url: str, data: Path) -> str:
 [course]
 structure = "{data / 'course_structure.json'}"
 
+[rct]
+assignment = ""
+
 [[source]]
 name = "mooc"
 kind = "lrs"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 LOLA = str(Path(sys.executable).with_name("lola"))
@@ -75,18 +76,73 @@ def test_refresh_bad_arguments(tmp_path, args):
     assert_one_line_error(lola("refresh", *args, cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32}))
 
 
+NO_TRIAL = '[rct]\nassignment = ""\n'
+NO_STRUCTURE = '[course]\nstructure = ""\n'
+FILES_SOURCE = '[[source]]\nname = "drops"\nkind = "files"\npath = "drops"\n'
+
+
+def test_a_config_value_of_the_wrong_type_is_a_config_error(tmp_path):
+    (tmp_path / "lola.toml").write_text('[[source]]\nname = "mooc"\nkind = "files"\npath = 42\n')
+    result = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32})
+    assert_one_line_error(result)
+    assert f"{tmp_path / 'lola.toml'}: [[source]] #1 (mooc) path: expected" in result.stderr
+
+
+@pytest.mark.parametrize(("config", "missing", "named"), [
+    (NO_TRIAL + NO_STRUCTURE + FILES_SOURCE.replace('path = "drops"', 'path = "gone"'), "gone",
+     "source 'drops': folder"),
+    (NO_TRIAL + '[course]\nstructure = "course.json"\n' + FILES_SOURCE, "course.json", "course structure"),
+    (NO_STRUCTURE + '[rct]\nassignment = "trial/rct.csv"\n' + FILES_SOURCE, "trial/rct.csv", "rct assignment"),
+])
+def test_refresh_stops_on_a_missing_input_naming_it(tmp_path, config, missing, named):
+    """A missing source folder, structure or RCT file is a mistake in lola.toml, not an empty input."""
+    (tmp_path / "drops").mkdir()
+    (tmp_path / "lola.toml").write_text(config)
+    result = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": "ab" * 32})
+    assert_one_line_error(result)
+    assert f"{named} {tmp_path / missing} does not exist" in result.stderr
+    assert str(tmp_path / "lola.toml") in result.stderr
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_the_data_folder_gone_stops_the_commands_that_read_it_but_not_summary(tmp_path):
+    env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
+    assert lola("generate", "--out", "data", "--learners", "3", cwd=tmp_path, env=env).returncode == 0
+    assert lola("refresh", cwd=tmp_path, env=env).returncode == 0
+    (tmp_path / "data").rename(tmp_path / "elsewhere")
+    refresh = lola("refresh", cwd=tmp_path, env=env)
+    assert_one_line_error(refresh)
+    assert f"folder {tmp_path / 'data' / 'mooc'} does not exist" in refresh.stderr
+    assert "`lola generate --out data` writes it" in refresh.stderr  # the demo's defaults: how to get the data
+    # Erasure and key rotation stop before they change anything, not half-way at their rebuild.
+    erase = lola("erase", "someone@example.org", cwd=tmp_path, env=env)
+    assert_one_line_error(erase)
+    assert f"course structure {tmp_path / 'data' / 'course_structure.json'} does not exist" in erase.stderr
+    con = duckdb.connect(str(tmp_path / "warehouse" / "lola.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM erasure_tombstones").fetchone() == (0,)
+    con.close()
+    rotate = lola("rotate-key", cwd=tmp_path, env={**env, "LOLA_NEW_PSEUDONYM_KEY": "cd" * 32})
+    assert_one_line_error(rotate)
+    assert f"folder {tmp_path / 'data' / 'mooc'} does not exist" in rotate.stderr
+    assert not (tmp_path / "warehouse" / ".rotation").exists()  # no staging warehouse begun
+    summary = lola("summary", cwd=tmp_path, env=env)
+    assert summary.returncode == 0, summary.stderr
+    assert "completion" in summary.stdout
+
+
 def test_refresh_bad_config_and_bad_structure(tmp_path):
     env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
     (tmp_path / "bad.toml").write_text('[warehouse]\ntimezone = "Nowhere/City"\n')
     assert_one_line_error(lola("refresh", "--config", str(tmp_path / "bad.toml"), env=env))
-    (tmp_path / "lola.toml").write_text('[course]\nstructure = "s.json"\n')
+    (tmp_path / "lola.toml").write_text(NO_TRIAL + '[course]\nstructure = "s.json"\n' + FILES_SOURCE)
     (tmp_path / "s.json").write_text('[{"course_id": "x"}]')
+    (tmp_path / "drops").mkdir()
     result = lola("refresh", cwd=tmp_path, env=env)
     assert_one_line_error(result)
     assert "course structure" in result.stderr
 
 
-LRS_CONFIG = """
+LRS_CONFIG = NO_TRIAL + NO_STRUCTURE + """
 [[source]]
 name = "mooc"
 kind = "lrs"
@@ -122,7 +178,9 @@ def test_generate_into_a_file_is_a_clear_error(tmp_path):
 
 
 def test_summary_before_any_refresh(tmp_path):
-    assert_one_line_error(lola("summary", cwd=tmp_path))
+    result = lola("summary", cwd=tmp_path)
+    assert_one_line_error(result)
+    assert "no analysts' copy" in result.stderr
 
 
 def test_a_changed_file_is_read_again_and_reported(tmp_path):

@@ -59,7 +59,8 @@ def test_a_bad_file_is_one_line_naming_the_file_and_line(tmp_path, text, message
 
 
 def test_refresh_with_a_bad_assignment_file_is_a_startup_error(tmp_path):
-    (tmp_path / "lola.toml").write_text('[rct]\nassignment = "rct.csv"\n')
+    (tmp_path / "lola.toml").write_text('[rct]\nassignment = "rct.csv"\n[course]\nstructure = ""\n'
+                                        '[[source]]\nname = "mooc"\nkind = "files"\npath = "."\n')
     (tmp_path / "rct.csv").write_text("school_code,teacher_email\nFR-1,a@example.org\n", encoding="utf-8")
     result = subprocess.run([str(Path(sys.executable).with_name("lola")), "refresh"], cwd=tmp_path, timeout=300,
                             capture_output=True, text=True, env={**os.environ, "LOLA_PSEUDONYM_KEY": "ab" * 32})
