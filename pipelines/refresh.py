@@ -20,6 +20,7 @@ from schemas.course_structure import load_structure
 from schemas.pseudonyms import KEY_ENV_VAR
 from schemas.rct_assignment import assignment_frame
 from warehouse.db import writer
+from warehouse.key_check import verify_key
 from warehouse.lock import writer_lock
 
 
@@ -53,9 +54,10 @@ EXIT_CODE_OF_ERROR = {
 def preflight(config: Config, sources: list[str], key_env_var: str) -> None:
     """Fail before starting a run on what the user must fix: the key (and whether it is the warehouse's), missing or
     bad input files, LRS credentials."""
+    pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer(config.anonymous_homepages)
     config.check_inputs(sources)
     with writer(config.warehouse_path, config.timezone) as con:
-        pseudonymizer = PseudonymKeyResource(env_var=key_env_var).pseudonymizer_for(con, config.anonymous_homepages)
+        verify_key(con, pseudonymizer.key_check, key_env_var)
     if config.course_structure:
         load_structure(config.course_structure)
     assignment_frame(config.rct, pseudonymizer)

@@ -102,7 +102,7 @@ def test_refresh_stops_on_a_missing_input_naming_it(tmp_path, config, missing, n
     assert_one_line_error(result)
     assert f"{named} {tmp_path / missing} does not exist" in result.stderr
     assert str(tmp_path / "lola.toml") in result.stderr
-    assert not (tmp_path / "warehouse").exists()
+    assert not (tmp_path / "warehouse" / "lola.duckdb").exists()
 
 
 def test_the_data_folder_gone_stops_the_commands_that_read_it_but_not_summary(tmp_path):
