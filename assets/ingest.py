@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -201,7 +201,7 @@ def _apply_retention(con: duckdb.DuckDBPyConnection, report: IngestReport, horiz
 def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
              horizon: datetime | None) -> Iterator[None]:
     """One transaction for the whole source, closed by the retention and its ingest_runs record; rolled back on
-    any failure."""
+    any failure, whose own error is the one raised."""
     started_at = datetime.now(timezone.utc)
     con.execute("BEGIN")
     try:
@@ -216,8 +216,15 @@ def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
                      report.removed_by_retention])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if DuckDB has not done it already: a failed COMMIT (a full disk, a conflict) ends the transaction
+    itself, and a ROLLBACK then would fail and hide the error that matters."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,

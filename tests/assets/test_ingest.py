@@ -1,6 +1,7 @@
 """Landing a file source into a real DuckDB file: nothing lost, nothing doubled, counts reconcile."""
 
 import gzip
+import hashlib
 import json
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -191,3 +192,27 @@ def test_an_erased_learner_is_left_out_of_later_statements_wherever_they_appear(
     assert (report.read, report.loaded, report.erased) == (2, 1, 1) and report.reconciles
     assert query(tmp_path, f"SELECT count(*) FROM landed_statements WHERE contains(statement_json::VARCHAR, "
                            f"'{erased_pid}') OR learner_pid = '{erased_pid}'") == [(0,)]
+
+
+def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
+    """DuckDB ends a transaction itself when its COMMIT fails (a full disk, a conflict with another writer): that
+    error must surface, not the "cannot rollback - no transaction is active" of a ROLLBACK after it."""
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        con.execute("CREATE UNIQUE INDEX one_row_per_content ON ingested_files (source, file_path, file_sha256)")
+    checked = []
+
+    def check_racing_another_writer(data: bytes):
+        checked.append(data)
+        if len(checked) == 8:  # a.ndjson's 7 lines are landed: another writer records a.ndjson too, and commits
+            other = duckdb.connect(str(tmp_path / "wh.duckdb"))
+            other.execute("INSERT INTO ingested_files (source, file_path, file_sha256) VALUES ('mooc', 'a.ndjson', ?)",
+                          [hashlib.sha256((drop / "a.ndjson").read_bytes()).hexdigest()])
+            other.close()
+        return check_json(data)
+
+    with writer(tmp_path / "wh.duckdb", TZ) as con, pytest.raises(duckdb.Error, match="duplicate key") as raised:
+        land_file_source(con, "mooc", drop, RowBuilder(Pseudonymizer(KEY)), "run", TZ,
+                         check=check_racing_another_writer)
+    assert "Failed to commit" in str(raised.value)
+    assert query(tmp_path, "SELECT count(*) FROM ingest_runs") == [(0,)]
+    assert query(tmp_path, "SELECT run_id FROM ingested_files") == [(None,)]  # the other writer's row only
