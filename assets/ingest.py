@@ -2,7 +2,9 @@
 
 Raw statements live only in memory here: what reaches the warehouse is pseudonymized (rows) or scrubbed
 (quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates, plus those
-left out on purpose: statements of erased people (`lola erase`) and statements past the retention.
+left out on purpose: statements of erased people (`lola erase`) and statements past the retention. A duplicate is a
+statement already landed (same id, same content) or a rejected body already in quarantine, so that a run's
+quarantine rows are as many as it counts quarantined.
 A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
 once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
@@ -135,15 +137,18 @@ class Lander:
                 if len(self._batch) >= BATCH_ROWS:
                     self._flush()
             else:
-                report.quarantined += 1
                 # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
                 read = parsed.check.statement if parsed.check.statement is not None else parsed.value
-                self._hold(raw, read, verdict.reasons, received_at)
+                self._hold(report, raw, read, verdict.reasons, received_at)
 
-    def _hold(self, raw: RawStatement, value: object, reasons: tuple[str, ...], received_at: datetime) -> None:
-        # Re-reading a file (--all, --date) must not quarantine the same bytes twice.
+    def _hold(self, report: IngestReport, raw: RawStatement, value: object, reasons: tuple[str, ...],
+              received_at: datetime) -> None:
+        """Quarantine a rejected statement, once per body: the same bytes read again (a repeated line, a day read
+        again with --date) are a duplicate, so every run has as many quarantine rows as it counts quarantined."""
         if raw.raw_sha256 in self._quarantined:
+            report.duplicates += 1
             return
+        report.quarantined += 1
         self._quarantined.add(raw.raw_sha256)
         statement_id = value.get("id") if isinstance(value, dict) else None
         self._quarantine.append({

@@ -111,10 +111,13 @@ def test_all_rebuilds_the_same_tables_without_doubling_quarantine(tmp_path, drop
 def test_date_backfill_reloads_one_local_day(tmp_path, drop):
     land(tmp_path, drop, run_id="first")
     report = land(tmp_path, drop, Mode.DATE, date(2023, 1, 11), run_id="second")
-    assert (report.read, report.loaded, report.duplicates) == (10, 2, 5)  # the two statements of 11 January
+    # The two statements of 11 January load again; the five other lines already landed and the three bodies already
+    # in quarantine are duplicates.
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (10, 2, 0, 8)
     assert report.reconciles
     assert query(tmp_path, "SELECT count(*) FROM landed_statements") == [(6,)]
     assert query(tmp_path, "SELECT count(*) FROM quarantine") == [(3,)]
+    assert_quarantine_rows_match_the_counts(tmp_path)
 
 
 def test_an_interrupted_run_leaves_the_warehouse_as_it_was(tmp_path, drop):
@@ -192,6 +195,22 @@ def test_an_erased_learner_is_left_out_of_later_statements_wherever_they_appear(
     assert (report.read, report.loaded, report.erased) == (2, 1, 1) and report.reconciles
     assert query(tmp_path, f"SELECT count(*) FROM landed_statements WHERE contains(statement_json::VARCHAR, "
                            f"'{erased_pid}') OR learner_pid = '{erased_pid}'") == [(0,)]
+
+
+def assert_quarantine_rows_match_the_counts(tmp_path: Path) -> None:
+    """Table by table: each run wrote as many quarantine rows as it counted quarantined."""
+    counted = dict(query(tmp_path, "SELECT run_id, n_quarantined FROM ingest_runs"))
+    rows = dict(query(tmp_path, "SELECT run_id, count(*) FROM quarantine GROUP BY run_id"))
+    assert {run: rows.get(run, 0) for run in counted} == counted
+
+
+def test_the_same_rejected_body_read_again_is_a_duplicate(tmp_path):
+    invalid = json.dumps({k: v for k, v in statement(1).items() if k != "verb"})
+    write_ndjson(tmp_path / "drop" / "a.ndjson", [invalid, statement(2), invalid, invalid])
+    report = land(tmp_path, tmp_path / "drop")
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 1, 2) and report.reconciles
+    assert query(tmp_path, "SELECT count(*), min(location) FROM quarantine") == [(1, "a.ndjson:1")]
+    assert_quarantine_rows_match_the_counts(tmp_path)
 
 
 def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
