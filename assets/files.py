@@ -1,5 +1,6 @@
 """Reading xAPI statements from files: .json (one statement or an array), .ndjson/.jsonl (one a line), optionally
-gzipped, directories recursively, or NDJSON on stdin. Streams: memory does not grow with the file.
+gzipped, directories recursively, or NDJSON on stdin. Streams: memory does not grow with the file, nor, for NDJSON,
+with a line longer than the statement size limit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import msgspec
 from schemas.fastpath import decode_json
 
 STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
+MAX_STATEMENT_BYTES = 1 << 20  # the default of [warehouse] max_statement_bytes
+_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,16 @@ class RawStatement:
     @property
     def raw_sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class OversizedStatement:
+    """A statement over the size limit, known only by its size and sha256: it is never decoded, and an NDJSON line
+    that long is never held whole."""
+
+    location: str
+    size: int
+    raw_sha256: str
 
 
 @dataclass(frozen=True)
@@ -79,12 +92,28 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
-def read_lines(handle: io.BufferedIOBase, name: str) -> Iterator[RawStatement]:
-    """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file."""
-    for number, line in enumerate(handle, start=1):
-        data = line.strip()
-        if data:
+def read_lines(handle: io.BufferedIOBase, name: str,
+               max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[RawStatement | OversizedStatement]:
+    """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file. A line longer
+    than max_bytes (its newline aside) is only measured, in chunks: one huge line must not fill the memory."""
+    number = 0
+    while line := handle.readline(max_bytes + 1):
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            yield _measure_rest_of_line(handle, f"{name}:{number}", line)
+        elif data := line.strip():
             yield RawStatement(f"{name}:{number}", data)
+
+
+def _measure_rest_of_line(handle: io.BufferedIOBase, location: str, head: bytes) -> OversizedStatement:
+    """Size and sha256 of a line as read, newline aside, from its head to its end without keeping it."""
+    digest, size, part = hashlib.sha256(), 0, head
+    while part:
+        body = part.removesuffix(b"\n")
+        digest.update(body)
+        size += len(body)
+        part = handle.readline(_CHUNK_BYTES) if len(body) == len(part) else b""
+    return OversizedStatement(location, size, digest.hexdigest())
 
 
 def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
@@ -100,14 +129,15 @@ def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
         yield RawStatement(name, data.strip())
 
 
-def read_file(path: Path, name: str | None = None) -> Iterator[RawStatement]:
+def read_file(path: Path, name: str | None = None,
+              max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[RawStatement | OversizedStatement]:
     name = name or str(path)
     try:
         with _open_binary(path) as handle:
             if _base_suffix(path) == ".json":
                 yield from read_json_document(handle.read(), name)
             else:
-                yield from read_lines(handle, name)
+                yield from read_lines(handle, name, max_bytes)
     except (OSError, EOFError) as exc:
         raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
 

@@ -4,7 +4,7 @@ Raw statements live only in memory here: what reaches the warehouse is pseudonym
 (quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates, plus those
 left out on purpose: statements of erased people (`lola erase`) and statements past the retention. A duplicate is a
 statement already landed (same id, same content) or a rejected body already in quarantine, so that a run's
-quarantine rows are as many as it counts quarantined.
+quarantine rows are as many as it counts quarantined. A statement over max_statement_bytes is quarantined unread.
 A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
 once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from assets.files import RawStatement, file_sha256, read_file, statement_files
+from assets.files import MAX_STATEMENT_BYTES, OversizedStatement, RawStatement, file_sha256, read_file, statement_files
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
@@ -79,12 +79,13 @@ class Verdict:
 
 class Lander:
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, row_builder: RowBuilder, run_id: str,
-                 horizon: datetime | None = None):
+                 horizon: datetime | None = None, max_statement_bytes: int = MAX_STATEMENT_BYTES):
         self._con = con
         self._source = source
         self._rows = row_builder
         self._run_id = run_id
         self._horizon = horizon  # statements older than this are past the retention
+        self._max_bytes = max_statement_bytes
         row_builder.leave_out(tombstones(con))
         # Content hash of every statement id already landed, for duplicate and conflict detection.
         self._seen: dict[str, str] = dict(con.execute(
@@ -118,11 +119,18 @@ class Lander:
         self._seen[pid] = digest
         return Verdict(row=self._rows.row(statement, self._source, digest, check.warnings))
 
-    def land(self, raws: Iterable[RawStatement], report: IngestReport,
+    def land(self, raws: Iterable[RawStatement | OversizedStatement], report: IngestReport,
              check: Callable[[bytes], ParsedCheck]) -> None:
         received_at = datetime.now(timezone.utc)
         for raw in raws:
             report.read += 1
+            if isinstance(raw, RawStatement) and len(raw.data) > self._max_bytes:
+                raw = OversizedStatement(raw.location, len(raw.data), raw.raw_sha256)
+            if isinstance(raw, OversizedStatement):  # never decoded: no scrubbed copy can be made
+                reason = (f"$: the statement is {raw.size:,} bytes, over the maximum of {self._max_bytes:,} "
+                          "(max_statement_bytes)")
+                self._hold(report, raw.location, raw.raw_sha256, (reason,), None, received_at)
+                continue
             parsed = check(raw.data)
             verdict = self.judge(raw, parsed)
             if verdict.duplicate:
@@ -139,21 +147,21 @@ class Lander:
             else:
                 # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
                 read = parsed.check.statement if parsed.check.statement is not None else parsed.value
-                self._hold(report, raw, read, verdict.reasons, received_at)
+                self._hold(report, raw.location, raw.raw_sha256, verdict.reasons, read, received_at)
 
-    def _hold(self, report: IngestReport, raw: RawStatement, value: object, reasons: tuple[str, ...],
+    def _hold(self, report: IngestReport, location: str, raw_sha256: str, reasons: tuple[str, ...], value: object,
               received_at: datetime) -> None:
         """Quarantine a rejected statement, once per body: the same bytes read again (a repeated line, a day read
         again with --date) are a duplicate, so every run has as many quarantine rows as it counts quarantined."""
-        if raw.raw_sha256 in self._quarantined:
+        if raw_sha256 in self._quarantined:
             report.duplicates += 1
             return
         report.quarantined += 1
-        self._quarantined.add(raw.raw_sha256)
+        self._quarantined.add(raw_sha256)
         statement_id = value.get("id") if isinstance(value, dict) else None
         self._quarantine.append({
-            "source": self._source, "location": raw.location, "received_at": received_at,
-            "reasons": list(reasons), "raw_sha256": raw.raw_sha256,
+            "source": self._source, "location": location, "received_at": received_at,
+            "reasons": list(reasons), "raw_sha256": raw_sha256,
             "statement_pid": self._rows.statement_pid(value)[0] if isinstance(statement_id, str) else None,
             "statement_json": None if value is None else self._rows.scrubbed_json(value),
             "run_id": self._run_id,
@@ -251,18 +259,18 @@ def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode
 
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
                      run_id: str, timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
-                     check: Callable[[bytes], ParsedCheck] = check_json,
-                     retention: timedelta | None = None) -> IngestReport:
+                     check: Callable[[bytes], ParsedCheck] = check_json, retention: timedelta | None = None,
+                     max_statement_bytes: int = MAX_STATEMENT_BYTES) -> IngestReport:
     """Land the statement files under root (a folder or one file) in one transaction. A day is read again from
     every file: a file holds statements of many days."""
     report = IngestReport(source)
     horizon = retention_horizon(retention)
     with _landing(con, report, run_id, horizon):
         forget(con, source, mode, day, timezone_name)
-        lander = Lander(con, source, row_builder, run_id, horizon)
+        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
             before = report.read
-            lander.land(read_file(path, name=rel), report, check)
+            lander.land(read_file(path, rel, max_statement_bytes), report, check)
             report.files_read += 1
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source, rel, digest, path.stat().st_size, report.read - before, datetime.now(timezone.utc),
@@ -302,8 +310,8 @@ def next_since(first_server_time: datetime | None, latest_stored: datetime | Non
 def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row_builder: RowBuilder, run_id: str,
                     timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
                     overlap: timedelta = timedelta(minutes=15),
-                    check: Callable[[bytes], ParsedCheck] = check_json,
-                    retention: timedelta | None = None) -> IngestReport:
+                    check: Callable[[bytes], ParsedCheck] = check_json, retention: timedelta | None = None,
+                    max_statement_bytes: int = MAX_STATEMENT_BYTES) -> IngestReport:
     """Land an LRS's statements in one transaction: those stored since the source's watermark (incremental), all
     (all), or those stored on one local day (date; the watermark stays). Statements read again in the overlap, or
     on a page the LRS repeats, are duplicates. The watermark moves in the same transaction as the statements."""
@@ -321,7 +329,7 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                                     [source]).fetchone()
             since, until = (watermark[0] if watermark else None), None
         report.since = since
-        lander = Lander(con, source, row_builder, run_id, horizon)
+        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
         first_server_time = None
         latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
         for number, page in enumerate(pull(since, until), 1):

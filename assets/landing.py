@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.files import MAX_STATEMENT_BYTES
 from assets.ingest import IngestReport, Mode, SourceUnavailable, land_file_source, land_lrs_source
 from schemas.rows import RowBuilder
 
@@ -26,7 +27,8 @@ def landing_key(source: str) -> dg.AssetKey:
 
 
 def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tuple[str, ...],
-                             retention: timedelta | None) -> dg.AssetsDefinition:
+                             retention: timedelta | None,
+                             max_statement_bytes: int = MAX_STATEMENT_BYTES) -> dg.AssetsDefinition:
     @dg.asset(
         key=landing_key(source),
         group_name=LANDING_GROUP,
@@ -41,7 +43,7 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
         warehouse = context.resources.warehouse
         with warehouse.writer() as con:
             report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day,
-                                      retention=retention)
+                                      retention=retention, max_statement_bytes=max_statement_bytes)
         for rel in report.changed_files:
             context.log.warning(f"{source}: {rel} changed since it was ingested; its statements were read again")
         return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files))
@@ -54,7 +56,8 @@ def lrs_resource_key(source: str) -> str:
 
 
 def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], overlap: timedelta,
-                            retention: timedelta | None) -> dg.AssetsDefinition:
+                            retention: timedelta | None,
+                            max_statement_bytes: int = MAX_STATEMENT_BYTES) -> dg.AssetsDefinition:
     resource_key = lrs_resource_key(source)
 
     @dg.asset(
@@ -72,7 +75,8 @@ def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], 
         try:
             with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
                 report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone,
-                                         mode, day, overlap, retention=retention)
+                                         mode, day, overlap, retention=retention,
+                                         max_statement_bytes=max_statement_bytes)
         except SourceUnavailable as error:  # the LRS's fault or the configuration's, said in one line: no stack trace
             raise dg.Failure(description=str(error)) from None
         return _landed(context, report, mode, requests=client.requests, pages=report.pages,

@@ -17,6 +17,8 @@ DEFAULT_CONFIG = "lola.toml"
 SOURCE_KINDS = ("lrs", "files")
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]*")  # it names an asset, a resource and a value of `statements.source`
 DEFAULT_OVERLAP_SECONDS = 900
+# assets.files.MAX_STATEMENT_BYTES, written out: importing that module would load the validator at every start-up.
+DEFAULT_MAX_STATEMENT_BYTES = 1_048_576
 
 
 class ConfigError(ValueError):
@@ -47,6 +49,7 @@ class Config:
     sources: tuple[Source, ...]
     retention_days: int | None = None
     rct: RctAssignment | None = None
+    max_statement_bytes: int = DEFAULT_MAX_STATEMENT_BYTES  # a statement over this is quarantined without being decoded
     dagster_home: Path = field(default=Path(".dagster"))
 
     @property
@@ -140,6 +143,9 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     retention = warehouse.get("retention_days")
     if retention is not None and (not isinstance(retention, int) or retention <= 0):
         raise ConfigError("[warehouse] retention_days must be a positive whole number of days")
+    max_statement_bytes = warehouse.get("max_statement_bytes", DEFAULT_MAX_STATEMENT_BYTES)
+    if not isinstance(max_statement_bytes, int) or isinstance(max_statement_bytes, bool) or max_statement_bytes <= 0:
+        raise ConfigError("[warehouse] max_statement_bytes must be a positive whole number of bytes")
     rct = _rct({**DEFAULTS["rct"], **raw.get("rct", {})}, root)
     sources = tuple(_source(s, root, i) for i, s in enumerate(raw.get("source", DEFAULTS["source"])))
     names = [s.name for s in sources]
@@ -154,5 +160,6 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         sources=sources,
         retention_days=retention,
         rct=rct,
+        max_statement_bytes=max_statement_bytes,
         dagster_home=dagster_home,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.files import read_file, statement_files
+from assets.files import RawStatement, read_file, statement_files
 from pipelines.config import Config, Source
 from pipelines.refresh import RefreshRequest, run_refresh
 from pipelines.resources import LrsResource, PseudonymKeyResource
@@ -31,7 +31,9 @@ class RotationError(ValueError):
     """What stops a rotation before it starts; one line for the user."""
 
 
-def _statements(source: Source) -> Iterator[bytes]:
+def _statements(source: Source, max_statement_bytes: int) -> Iterator[bytes]:
+    """A source's statements as the refresh reads them: from files, the oversized ones are left out (the refresh
+    quarantines them, never lands them)."""
     if source.kind == "lrs":
         resource = LrsResource.of(source)
         with resource.client() as client:
@@ -39,8 +41,9 @@ def _statements(source: Source) -> Iterator[bytes]:
                 yield from page.statements
     elif source.path.exists():
         for path in statement_files(source.path):
-            for raw in read_file(path, name=path.name):
-                yield raw.data
+            for raw in read_file(path, path.name, max_statement_bytes):
+                if isinstance(raw, RawStatement):
+                    yield raw.data
 
 
 def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -> set[str]:
@@ -48,7 +51,7 @@ def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -
     hold."""
     carried: set[str] = set()
     for source in config.sources:
-        for data in _statements(source):
+        for data in _statements(source, config.max_statement_bytes):
             try:
                 statement = decode_json(data)
             except ValueError:

@@ -3,12 +3,14 @@
 import gzip
 import hashlib
 import json
+import tracemalloc
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from assets.files import read_file
 from assets.ingest import Mode, land_file_source
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
@@ -211,6 +213,56 @@ def test_the_same_rejected_body_read_again_is_a_duplicate(tmp_path):
     assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 1, 2) and report.reconciles
     assert query(tmp_path, "SELECT count(*), min(location) FROM quarantine") == [(1, "a.ndjson:1")]
     assert_quarantine_rows_match_the_counts(tmp_path)
+
+
+NOTE = "https://example.org/ext/note"
+
+
+def statement_of_size(n: int, size: int) -> bytes:
+    """A valid statement of exactly `size` bytes of JSON, grown by a long extension string that the scrubber keeps."""
+    def with_note(note: str) -> bytes:
+        return json.dumps(statement(n, context={"extensions": {NOTE: note}})).encode()
+
+    return with_note("a" * (size - len(with_note(""))))
+
+
+def test_a_statement_over_the_maximum_is_quarantined_unread_and_the_rest_lands(tmp_path):
+    at_limit, over = statement_of_size(1, 5_000), statement_of_size(2, 5_001)
+    item = json.loads(statement_of_size(5, 7_000))
+    as_kept = json.dumps(item, separators=(",", ":")).encode()  # an item of a .json array is kept re-encoded
+    root = tmp_path / "drop"
+    root.mkdir()
+    (root / "a.ndjson").write_bytes(at_limit + b"\n" + over + b"\n" + json.dumps(statement(3)).encode() + b"\n")
+    (root / "b.json").write_text(json.dumps([statement(4), item]))
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        report = land_file_source(con, "mooc", root, RowBuilder(Pseudonymizer(KEY)), "run", TZ,
+                                  max_statement_bytes=5_000)
+    assert (report.read, report.loaded, report.quarantined) == (5, 3, 2) and report.reconciles
+    assert query(tmp_path, "SELECT location, reasons, raw_sha256, statement_pid, statement_json FROM quarantine "
+                           "ORDER BY location") == [
+        ("a.ndjson:2", ["$: the statement is 5,001 bytes, over the maximum of 5,000 (max_statement_bytes)"],
+         hashlib.sha256(over).hexdigest(), None, None),
+        ("b.json#1", [f"$: the statement is {len(as_kept):,} bytes, over the maximum of 5,000 (max_statement_bytes)"],
+         hashlib.sha256(as_kept).hexdigest(), None, None),
+    ]
+
+
+def test_an_oversized_line_is_measured_without_being_held(tmp_path):
+    line = b'{"id": "' + b"x" * (20 << 20) + b'"}'
+    path = tmp_path / "big.ndjson.gz"
+    path.write_bytes(gzip.compress(b"\n" + line + b"\r\n" + json.dumps(statement(1)).encode() + b"\n", 1))
+    expected = (len(line) + 1, hashlib.sha256(line + b"\r").hexdigest())  # as read: all but the newline
+    del line
+    tracemalloc.start()
+    try:
+        read = list(read_file(path, "big.ndjson.gz", max_bytes=1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.location for r in read] == ["big.ndjson.gz:2", "big.ndjson.gz:3"]
+    assert (read[0].size, read[0].raw_sha256) == expected
+    assert json.loads(read[1].data) == statement(1)
+    assert peak < 8 << 20  # a few chunks, not the 20 MiB line
 
 
 def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
