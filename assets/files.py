@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +58,21 @@ BLOCK_BYTES = 1 << 21
 
 
 class UnreadableInput(OSError):
-    """A path that cannot be read as statements; the message is one line for the user."""
+    """A path that cannot be read as statements; the message is one line for the user, `reason` the same without
+    the path."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
+
+
+def _unreadable(name: str, error: OSError | EOFError | zlib.error) -> UnreadableInput:
+    if isinstance(error, OSError) and not isinstance(error, gzip.BadGzipFile):
+        return UnreadableInput(name, f"cannot be read ({error.strerror or error})")
+    # Not gzip, truncated, or corrupt inside. gzip quotes the first bytes of a file that is not gzip: left out, as
+    # the reason is stored (quarantined_files) and no statement byte may reach the disk.
+    detail = "not a gzip file" if str(error).startswith("Not a gzipped file") else str(error)
+    return UnreadableInput(name, f"cannot be read as gzip ({detail})")
 
 
 def _base_suffix(path: Path) -> str:
@@ -74,9 +89,9 @@ def statement_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if is_statement_file(p))
     if not path.exists():
-        raise UnreadableInput(f"{path}: no such file or directory")
+        raise UnreadableInput(str(path), "no such file or directory")
     if not is_statement_file(path):
-        raise UnreadableInput(f"{path}: not a .json, .ndjson or .jsonl file (optionally .gz)")
+        raise UnreadableInput(str(path), "not a .json, .ndjson or .jsonl file (optionally .gz)")
     return [path]
 
 
@@ -131,6 +146,8 @@ def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
 
 def read_file(path: Path, name: str | None = None,
               max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[RawStatement | OversizedStatement]:
+    """The statements of one file. When it breaks part-way (a truncated gzip), those read before stay yielded and
+    UnreadableInput is raised; a .json document is read whole, so it yields all or nothing."""
     name = name or str(path)
     try:
         with _open_binary(path) as handle:
@@ -138,8 +155,8 @@ def read_file(path: Path, name: str | None = None,
                 yield from read_json_document(handle.read(), name)
             else:
                 yield from read_lines(handle, name, max_bytes)
-    except (OSError, EOFError) as exc:
-        raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _unreadable(name, exc) from None
 
 
 def read_line_blocks(handle: io.BufferedIOBase, name: str) -> Iterator[LineBlock]:
@@ -172,5 +189,5 @@ def read_blocks(paths: list[str]) -> Iterator[LineBlock | list[RawStatement]]:
                         yield list(read_json_document(handle.read(), name))
                     else:
                         yield from read_line_blocks(handle, name)
-            except (OSError, EOFError) as exc:
-                raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+            except (OSError, EOFError, zlib.error) as exc:
+                raise _unreadable(name, exc) from None

@@ -6,7 +6,8 @@ left out on purpose: statements of erased people (`lola erase`) and statements p
 statement already landed (same id, same content) or a rejected body already in quarantine, so that a run's
 quarantine rows are as many as it counts quarantined. A statement over max_statement_bytes is quarantined unread.
 A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
-once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
+once per file content; a file that cannot be read goes to `quarantined_files`, once per content too, and the rest of
+the source lands. An LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from assets.files import MAX_STATEMENT_BYTES, OversizedStatement, RawStatement, file_sha256, read_file, statement_files
+from assets.files import (MAX_STATEMENT_BYTES, OversizedStatement, RawStatement, UnreadableInput, file_sha256,
+                          read_file, statement_files)
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
@@ -54,6 +56,7 @@ class IngestReport:
     quarantined: int = 0
     duplicates: int = 0
     changed_files: list[str] = field(default_factory=list)
+    files_quarantined: int = 0  # files that could not be read (quarantined_files)
     erased: int = 0  # statements of a person erased earlier (lola erase): not loaded again
     expired: int = 0  # statements older than the retention: not loaded
     removed_by_retention: int = 0  # rows landed earlier, now older than the retention: deleted
@@ -188,7 +191,7 @@ def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | 
            day_column: str = "timestamp") -> None:
     """Drop what this run will land again: all of the source, or its statements of one local day."""
     if mode is Mode.ALL:
-        for table in ("landed_statements", "quarantine", "ingested_files", "lrs_watermarks"):
+        for table in ("landed_statements", "quarantine", "ingested_files", "quarantined_files", "lrs_watermarks"):
             con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
     elif mode is Mode.DATE:
         con.execute(f"DELETE FROM landed_statements WHERE source = ? AND timezone(?, \"{day_column}\")::DATE = ?",
@@ -223,10 +226,11 @@ def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
         _apply_retention(con, report, horizon)
         con.execute("INSERT INTO ingest_runs BY NAME SELECT ? AS run_id, ? AS source, ? AS started_at, "
                     "? AS finished_at, ? AS files_read, ? AS n_read, ? AS n_loaded, ? AS n_quarantined, "
-                    "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention",
+                    "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention, "
+                    "? AS n_files_quarantined",
                     [run_id, report.source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
                      report.loaded, report.quarantined, report.duplicates, report.erased, report.expired,
-                     report.removed_by_retention])
+                     report.removed_by_retention, report.files_quarantined])
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
@@ -240,21 +244,46 @@ def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
 
 
-def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,
-                   report: IngestReport) -> Iterator[tuple[Path, str, str]]:
-    """(path, path relative to the source folder, sha256) of each file this run must read."""
-    known: dict[str, set[str]] = {}
-    for rel, digest in con.execute("SELECT file_path, file_sha256 FROM ingested_files WHERE source = ?",
+def _file_contents(con: duckdb.DuckDBPyConnection, table: str, source: str) -> dict[str, set[str | None]]:
+    """The contents (sha256) of each file path of the source in ingested_files or quarantined_files."""
+    known: dict[str, set[str | None]] = {}
+    for rel, digest in con.execute(f"SELECT file_path, file_sha256 FROM {table} WHERE source = ?",
                                    [source]).fetchall():
         known.setdefault(rel, set()).add(digest)
+    return known
+
+
+def _readable_sha256(path: Path) -> str | None:
+    """None for a file that cannot even be opened: it is quarantined as such, and tried again once it can be."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,
+                   report: IngestReport) -> Iterator[tuple[Path, str, str | None]]:
+    """(path, path relative to the source folder, sha256) of each file this run must read: in incremental mode,
+    those whose content was neither ingested nor quarantined yet."""
+    ingested = _file_contents(con, "ingested_files", source)
+    quarantined = _file_contents(con, "quarantined_files", source)
     for path in statement_files(root) if root.exists() else []:
         rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
-        digest = file_sha256(path)
-        if mode is Mode.INCREMENTAL and digest in known.get(rel, ()):
+        digest = _readable_sha256(path)
+        if mode is Mode.INCREMENTAL and (digest in ingested.get(rel, ()) or digest in quarantined.get(rel, ())):
             continue
-        if rel in known and digest not in known[rel]:
+        if rel in ingested and digest not in ingested[rel]:
             report.changed_files.append(rel)
         yield path, rel, digest
+
+
+def _quarantine_file(con: duckdb.DuckDBPyConnection, source: str, path: Path, rel: str, digest: str | None,
+                     reason: str, run_id: str) -> None:
+    """One row per (source, file content) that cannot be read: a --date run that fails on it again replaces it."""
+    con.execute("DELETE FROM quarantined_files WHERE source = ? AND file_path = ? "
+                "AND file_sha256 IS NOT DISTINCT FROM ?", [source, rel, digest])
+    con.execute("INSERT INTO quarantined_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [source, rel, digest, path.stat().st_size, reason, datetime.now(timezone.utc), run_id])
 
 
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
@@ -262,7 +291,8 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
                      check: Callable[[bytes], ParsedCheck] = check_json, retention: timedelta | None = None,
                      max_statement_bytes: int = MAX_STATEMENT_BYTES) -> IngestReport:
     """Land the statement files under root (a folder or one file) in one transaction. A day is read again from
-    every file: a file holds statements of many days."""
+    every file: a file holds statements of many days. A file that cannot be read (not gzip, truncated) is
+    quarantined and the others land; the statements read from it before it broke stay counted and landed."""
     report = IngestReport(source)
     horizon = retention_horizon(retention)
     with _landing(con, report, run_id, horizon):
@@ -270,7 +300,12 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
         lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
             before = report.read
-            lander.land(read_file(path, rel, max_statement_bytes), report, check)
+            try:
+                lander.land(read_file(path, rel, max_statement_bytes), report, check)
+            except UnreadableInput as error:
+                _quarantine_file(con, source, path, rel, digest, error.reason, run_id)
+                report.files_quarantined += 1
+                continue
             report.files_read += 1
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source, rel, digest, path.stat().st_size, report.read - before, datetime.now(timezone.utc),

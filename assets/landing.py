@@ -33,7 +33,8 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
         key=landing_key(source),
         group_name=LANDING_GROUP,
         description=f"Statements of the `{source}` file drop ({root}), validated and pseudonymized into "
-                    "landed_statements; rejected ones into quarantine.",
+                    "landed_statements; rejected ones into quarantine, files that cannot be read into "
+                    "quarantined_files.",
         required_resource_keys={"warehouse", "pseudonym_key"},
         kinds={"duckdb", "python"},
     )
@@ -46,7 +47,8 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
                                       retention=retention, max_statement_bytes=max_statement_bytes)
         for rel in report.changed_files:
             context.log.warning(f"{source}: {rel} changed since it was ingested; its statements were read again")
-        return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files))
+        return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files),
+                       files_quarantined=report.files_quarantined)
 
     return landing
 

@@ -9,12 +9,13 @@ the old key is not needed any more.
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from assets.files import RawStatement, read_file, statement_files
+from assets.files import RawStatement, UnreadableInput, read_file, statement_files
 from pipelines.config import Config, Source
 from pipelines.refresh import RefreshRequest, run_refresh
 from pipelines.resources import LrsResource, PseudonymKeyResource
@@ -32,8 +33,8 @@ class RotationError(ValueError):
 
 
 def _statements(source: Source, max_statement_bytes: int) -> Iterator[bytes]:
-    """A source's statements as the refresh reads them: from files, the oversized ones are left out (the refresh
-    quarantines them, never lands them)."""
+    """A source's statements as the refresh reads them: from files, the oversized ones and the files that cannot be
+    read are left out (the refresh quarantines them, never lands them); those read from a file before it broke stay."""
     if source.kind == "lrs":
         resource = LrsResource.of(source)
         with resource.client() as client:
@@ -41,9 +42,10 @@ def _statements(source: Source, max_statement_bytes: int) -> Iterator[bytes]:
                 yield from page.statements
     elif source.path.exists():
         for path in statement_files(source.path):
-            for raw in read_file(path, path.name, max_statement_bytes):
-                if isinstance(raw, RawStatement):
-                    yield raw.data
+            with suppress(UnreadableInput):
+                for raw in read_file(path, path.name, max_statement_bytes):
+                    if isinstance(raw, RawStatement):
+                        yield raw.data
 
 
 def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -> set[str]:

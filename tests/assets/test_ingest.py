@@ -265,6 +265,48 @@ def test_an_oversized_line_is_measured_without_being_held(tmp_path):
     assert peak < 8 << 20  # a few chunks, not the 20 MiB line
 
 
+def statements_gzip(numbers: range) -> bytes:
+    return gzip.compress(b"".join((json.dumps(statement(n)) + "\n").encode() for n in numbers))
+
+
+def bad_block_type(data: bytes) -> bytes:
+    """The same gzip with its first deflate block made invalid: zlib fails on it."""
+    return data[:10] + b"\xff" + data[11:]
+
+
+@pytest.mark.parametrize(("content", "read_before_it_broke"), [
+    pytest.param(lambda: (json.dumps(statement(40)) + "\n").encode(), False, id="not-gzip"),
+    pytest.param(lambda: statements_gzip(range(40, 240))[:800], True, id="truncated"),
+    pytest.param(lambda: bad_block_type(statements_gzip(range(40, 240))), False, id="corrupt-deflate"),
+])
+def test_a_file_that_cannot_be_read_is_quarantined_and_the_rest_lands(tmp_path, drop, content, read_before_it_broke):
+    broken = content()
+    (drop / "broken.ndjson.gz").write_bytes(broken)
+    report = land(tmp_path, drop, run_id="first")
+    assert (report.files_read, report.files_quarantined) == (3, 1) and report.reconciles
+    # What was read before the break stays read and landed: the first lines of the file, in order.
+    from_broken = report.read - 10
+    assert (from_broken > 0) == read_before_it_broke
+    landed = {r[0] for r in query(tmp_path, "SELECT statement_pid FROM landed_statements")}
+    landed_numbers = {n for n in range(40, 240) if Pseudonymizer(KEY).statement_pid(statement(n)["id"]) in landed}
+    assert landed_numbers == set(range(40, 40 + from_broken))
+    assert query(tmp_path, "SELECT file_path, file_sha256, size_bytes, run_id FROM quarantined_files") == [
+        ("broken.ndjson.gz", hashlib.sha256(broken).hexdigest(), len(broken), "first")]
+    (reason,), = query(tmp_path, "SELECT reason FROM quarantined_files")
+    assert reason.startswith("cannot be read as gzip (") and broken[:2].decode("latin-1") not in reason
+    assert query(tmp_path, "SELECT n_files_quarantined FROM ingest_runs") == [(1,)]
+
+    again = land(tmp_path, drop, run_id="second")
+    assert (again.files_read, again.files_quarantined, again.read, again.changed_files) == (0, 0, 0, [])
+
+    write_ndjson(drop / "broken.ndjson.gz", [statement(n) for n in range(40, 240)])  # a good copy: tried again
+    fixed = land(tmp_path, drop, run_id="third")
+    assert (fixed.files_read, fixed.files_quarantined, fixed.read, fixed.loaded) == (1, 0, 200, 200 - from_broken)
+
+    everything = land(tmp_path, drop, Mode.ALL, run_id="fourth")
+    assert everything.files_quarantined == 0 and query(tmp_path, "SELECT count(*) FROM quarantined_files") == [(0,)]
+
+
 def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
     """DuckDB ends a transaction itself when its COMMIT fails (a full disk, a conflict with another writer): that
     error must surface, not the "cannot rollback - no transaction is active" of a ROLLBACK after it."""

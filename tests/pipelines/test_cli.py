@@ -1,5 +1,6 @@
 """The `lola` command as a user runs it: output formats, exit codes, one-line errors (never a traceback)."""
 
+import gzip
 import hashlib
 import json
 import os
@@ -173,3 +174,27 @@ def test_refresh_quarantines_a_huge_statement_unread_and_lands_the_rest(tmp_path
     note = json.loads(long_note)["context"]["extensions"][NOTE]
     assert warehouse_rows(tmp_path, "SELECT count(*), max(length(json_extract_string(statement_json, "
                                     f"'$.context.extensions.\"{NOTE}\"'))) FROM statements") == [(5, len(note))]
+
+
+def test_refresh_quarantines_a_file_that_is_not_gzip_once_and_reads_it_again_when_it_changes(tmp_path):
+    env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
+    (tmp_path / "lola.toml").write_text(FILES_SOURCE)
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "good.ndjson").write_text(json.dumps(statement(1)) + "\n" + json.dumps(statement(2)) + "\n")
+    (tmp_path / "drop" / "bad.ndjson.gz").write_text(json.dumps(statement(3)) + "\n")  # named .gz, not gzip
+    first = lola("refresh", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "drop: read 2 from 1 new file(s): loaded 2" in first.stdout
+    assert "  1 file(s) quarantined (reasons in quarantined_files)" in first.stdout
+    (path, reason), = warehouse_rows(tmp_path, "SELECT file_path, reason FROM quarantined_files")
+    assert path == "bad.ndjson.gz" and "gzip" in reason
+
+    again = lola("refresh", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "drop: read 0 from 0 new file(s)" in again.stdout and "quarantined (reasons" not in again.stdout
+
+    (tmp_path / "drop" / "bad.ndjson.gz").write_bytes(gzip.compress((json.dumps(statement(3)) + "\n").encode()))
+    fixed = lola("refresh", cwd=tmp_path, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "drop: read 1 from 1 new file(s): loaded 1" in fixed.stdout
+    assert warehouse_rows(tmp_path, "SELECT count(*) FROM statements") == [(3,)]
