@@ -12,21 +12,30 @@ def build_reconciliation_check(source: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=landing_key(source), name="reconciles", blocking=True,
                     required_resource_keys={"warehouse"},
                     description="This run: read = loaded + quarantined + duplicates (+ erased people's and expired "
-                                "statements, not kept), and the loaded rows are in landed_statements.")
+                                "statements, not kept), and each count is the rows the run wrote: loaded in "
+                                "landed_statements, quarantined in quarantine, files quarantined in "
+                                "quarantined_files.")
     def reconciles(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        this_run = {"run_id": context.run.run_id, "source": source}
         with context.resources.warehouse.writer() as con:
             run = con.execute(
-                "SELECT n_read, n_loaded, n_quarantined, n_duplicates, n_erased, n_expired FROM ingest_runs "
-                "WHERE run_id = ? AND source = ?", [context.run.run_id, source]).fetchone()
-            landed = con.execute("SELECT count(*) FROM landed_statements WHERE run_id = ? AND source = ?",
-                                 [context.run.run_id, source]).fetchone()[0]
+                "SELECT n_read, n_loaded, n_quarantined, n_duplicates, n_erased, n_expired, n_files_quarantined "
+                "FROM ingest_runs WHERE run_id = $run_id AND source = $source", this_run).fetchone()
+            rows = con.execute(
+                "SELECT (SELECT count(*) FROM landed_statements WHERE run_id = $run_id AND source = $source), "
+                "(SELECT count(*) FROM quarantine WHERE run_id = $run_id AND source = $source), "
+                "(SELECT count(*) FROM quarantined_files WHERE run_id = $run_id AND source = $source)",
+                this_run).fetchone()
         if run is None:
             return dg.AssetCheckResult(passed=False, metadata={"error": "no ingest record for this run"})
-        read, loaded, quarantined, duplicates, erased, expired = run
+        read, loaded, quarantined, duplicates, erased, expired, files_quarantined = run
         return dg.AssetCheckResult(
-            passed=read == loaded + quarantined + duplicates + erased + expired and landed == loaded,
+            passed=(read == loaded + quarantined + duplicates + erased + expired
+                    and rows == (loaded, quarantined, files_quarantined)),
             metadata={"read": read, "loaded": loaded, "quarantined": quarantined, "duplicates": duplicates,
-                      "erased": erased, "expired": expired, "rows_in_landed_statements": landed},
+                      "erased": erased, "expired": expired, "files_quarantined": files_quarantined,
+                      "rows_in_landed_statements": rows[0], "rows_in_quarantine": rows[1],
+                      "rows_in_quarantined_files": rows[2]},
         )
 
     return reconciles

@@ -1,5 +1,6 @@
 """Reading xAPI statements from files: .json (one statement or an array), .ndjson/.jsonl (one a line), optionally
-gzipped, directories recursively, or NDJSON on stdin. Streams: memory does not grow with the file.
+gzipped, directories recursively, or NDJSON on stdin. Streams: memory does not grow with the file, nor, for NDJSON,
+with a line longer than the statement size limit.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import gzip
 import hashlib
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,8 @@ import msgspec
 from schemas.fastpath import decode_json
 
 STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
+MAX_STATEMENT_BYTES = 1 << 20  # the default of [warehouse] max_statement_bytes
+_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,16 @@ class RawStatement:
 
 
 @dataclass(frozen=True)
+class OversizedStatement:
+    """A statement over the size limit, known only by its size and sha256: it is never decoded, and an NDJSON line
+    that long is never held whole."""
+
+    location: str
+    size: int
+    raw_sha256: str
+
+
+@dataclass(frozen=True)
 class LineBlock:
     """Whole lines of one NDJSON input, for a worker to split: its name and the number of its first line."""
 
@@ -44,7 +58,21 @@ BLOCK_BYTES = 1 << 21
 
 
 class UnreadableInput(OSError):
-    """A path that cannot be read as statements; the message is one line for the user."""
+    """A path that cannot be read as statements; the message is one line for the user, `reason` the same without
+    the path."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
+
+
+def _unreadable(name: str, error: OSError | EOFError | zlib.error) -> UnreadableInput:
+    if isinstance(error, OSError) and not isinstance(error, gzip.BadGzipFile):
+        return UnreadableInput(name, f"cannot be read ({error.strerror or error})")
+    # Not gzip, truncated, or corrupt inside. gzip quotes the first bytes of a file that is not gzip: left out, as
+    # the reason is stored (quarantined_files) and no statement byte may reach the disk.
+    detail = "not a gzip file" if str(error).startswith("Not a gzipped file") else str(error)
+    return UnreadableInput(name, f"cannot be read as gzip ({detail})")
 
 
 def _base_suffix(path: Path) -> str:
@@ -61,9 +89,9 @@ def statement_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if is_statement_file(p))
     if not path.exists():
-        raise UnreadableInput(f"{path}: no such file or directory")
+        raise UnreadableInput(str(path), "no such file or directory")
     if not is_statement_file(path):
-        raise UnreadableInput(f"{path}: not a .json, .ndjson or .jsonl file (optionally .gz)")
+        raise UnreadableInput(str(path), "not a .json, .ndjson or .jsonl file (optionally .gz)")
     return [path]
 
 
@@ -79,12 +107,28 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
-def read_lines(handle: io.BufferedIOBase, name: str) -> Iterator[RawStatement]:
-    """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file."""
-    for number, line in enumerate(handle, start=1):
-        data = line.strip()
-        if data:
+def read_lines(handle: io.BufferedIOBase, name: str,
+               max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[RawStatement | OversizedStatement]:
+    """NDJSON: one statement a line; blank lines are skipped, line numbers are those of the file. A line longer
+    than max_bytes (its newline aside) is only measured, in chunks: one huge line must not fill the memory."""
+    number = 0
+    while line := handle.readline(max_bytes + 1):
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            yield _measure_rest_of_line(handle, f"{name}:{number}", line)
+        elif data := line.strip():
             yield RawStatement(f"{name}:{number}", data)
+
+
+def _measure_rest_of_line(handle: io.BufferedIOBase, location: str, head: bytes) -> OversizedStatement:
+    """Size and sha256 of a line as read, newline aside, from its head to its end without keeping it."""
+    digest, size, part = hashlib.sha256(), 0, head
+    while part:
+        body = part.removesuffix(b"\n")
+        digest.update(body)
+        size += len(body)
+        part = handle.readline(_CHUNK_BYTES) if len(body) == len(part) else b""
+    return OversizedStatement(location, size, digest.hexdigest())
 
 
 def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
@@ -100,16 +144,19 @@ def read_json_document(data: bytes, name: str) -> Iterator[RawStatement]:
         yield RawStatement(name, data.strip())
 
 
-def read_file(path: Path, name: str | None = None) -> Iterator[RawStatement]:
+def read_file(path: Path, name: str | None = None,
+              max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[RawStatement | OversizedStatement]:
+    """The statements of one file. When it breaks part-way (a truncated gzip), those read before stay yielded and
+    UnreadableInput is raised; a .json document is read whole, so it yields all or nothing."""
     name = name or str(path)
     try:
         with _open_binary(path) as handle:
             if _base_suffix(path) == ".json":
                 yield from read_json_document(handle.read(), name)
             else:
-                yield from read_lines(handle, name)
-    except (OSError, EOFError) as exc:
-        raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+                yield from read_lines(handle, name, max_bytes)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _unreadable(name, exc) from None
 
 
 def read_line_blocks(handle: io.BufferedIOBase, name: str) -> Iterator[LineBlock]:
@@ -142,5 +189,5 @@ def read_blocks(paths: list[str]) -> Iterator[LineBlock | list[RawStatement]]:
                         yield list(read_json_document(handle.read(), name))
                     else:
                         yield from read_line_blocks(handle, name)
-            except (OSError, EOFError) as exc:
-                raise UnreadableInput(f"{name}: cannot be read ({exc.strerror or exc})") from None
+            except (OSError, EOFError, zlib.error) as exc:
+                raise _unreadable(name, exc) from None

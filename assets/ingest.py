@@ -2,16 +2,19 @@
 
 Raw statements live only in memory here: what reaches the warehouse is pseudonymized (rows) or scrubbed
 (quarantine copies). Every statement read is accounted for: read = loaded + quarantined + duplicates, plus those
-left out on purpose: statements of erased people (`lola erase`) and statements past the retention.
+left out on purpose: statements of erased people (`lola erase`) and statements past the retention. A duplicate is a
+statement already landed (same id, same content) or a rejected body already in quarantine, so that a run's
+quarantine rows are as many as it counts quarantined. A statement over max_statement_bytes is quarantined unread.
 A source is landed in one transaction, so an interrupted run leaves the warehouse as it was. File drops are read
-once per file content; an LRS is read from its watermark on `stored`, which moves in the same transaction.
+once per file content; a file that cannot be read goes to `quarantined_files`, once per content too, and the rest of
+the source lands. An LRS is read from its watermark on `stored`, which moves in the same transaction.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -21,7 +24,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from assets.files import RawStatement, file_sha256, read_file, statement_files
+from assets.files import (MAX_STATEMENT_BYTES, OversizedStatement, RawStatement, UnreadableInput, file_sha256,
+                          read_file, statement_files)
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
@@ -52,6 +56,7 @@ class IngestReport:
     quarantined: int = 0
     duplicates: int = 0
     changed_files: list[str] = field(default_factory=list)
+    files_quarantined: int = 0  # files that could not be read (quarantined_files)
     erased: int = 0  # statements of a person erased earlier (lola erase): not loaded again
     expired: int = 0  # statements older than the retention: not loaded
     removed_by_retention: int = 0  # rows landed earlier, now older than the retention: deleted
@@ -77,12 +82,13 @@ class Verdict:
 
 class Lander:
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, row_builder: RowBuilder, run_id: str,
-                 horizon: datetime | None = None):
+                 horizon: datetime | None = None, max_statement_bytes: int = MAX_STATEMENT_BYTES):
         self._con = con
         self._source = source
         self._rows = row_builder
         self._run_id = run_id
         self._horizon = horizon  # statements older than this are past the retention
+        self._max_bytes = max_statement_bytes
         row_builder.leave_out(tombstones(con))
         # Content hash of every statement id already landed, for duplicate and conflict detection.
         self._seen: dict[str, str] = dict(con.execute(
@@ -116,11 +122,18 @@ class Lander:
         self._seen[pid] = digest
         return Verdict(row=self._rows.row(statement, self._source, digest, check.warnings))
 
-    def land(self, raws: Iterable[RawStatement], report: IngestReport,
+    def land(self, raws: Iterable[RawStatement | OversizedStatement], report: IngestReport,
              check: Callable[[bytes], ParsedCheck]) -> None:
         received_at = datetime.now(timezone.utc)
         for raw in raws:
             report.read += 1
+            if isinstance(raw, RawStatement) and len(raw.data) > self._max_bytes:
+                raw = OversizedStatement(raw.location, len(raw.data), raw.raw_sha256)
+            if isinstance(raw, OversizedStatement):  # never decoded: no scrubbed copy can be made
+                reason = (f"$: the statement is {raw.size:,} bytes, over the maximum of {self._max_bytes:,} "
+                          "(max_statement_bytes)")
+                self._hold(report, raw.location, raw.raw_sha256, (reason,), None, received_at)
+                continue
             parsed = check(raw.data)
             verdict = self.judge(raw, parsed)
             if verdict.duplicate:
@@ -135,20 +148,23 @@ class Lander:
                 if len(self._batch) >= BATCH_ROWS:
                     self._flush()
             else:
-                report.quarantined += 1
                 # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
                 read = parsed.check.statement if parsed.check.statement is not None else parsed.value
-                self._hold(raw, read, verdict.reasons, received_at)
+                self._hold(report, raw.location, raw.raw_sha256, verdict.reasons, read, received_at)
 
-    def _hold(self, raw: RawStatement, value: object, reasons: tuple[str, ...], received_at: datetime) -> None:
-        # Re-reading a file (--all, --date) must not quarantine the same bytes twice.
-        if raw.raw_sha256 in self._quarantined:
+    def _hold(self, report: IngestReport, location: str, raw_sha256: str, reasons: tuple[str, ...], value: object,
+              received_at: datetime) -> None:
+        """Quarantine a rejected statement, once per body: the same bytes read again (a repeated line, a day read
+        again with --date) are a duplicate, so every run has as many quarantine rows as it counts quarantined."""
+        if raw_sha256 in self._quarantined:
+            report.duplicates += 1
             return
-        self._quarantined.add(raw.raw_sha256)
+        report.quarantined += 1
+        self._quarantined.add(raw_sha256)
         statement_id = value.get("id") if isinstance(value, dict) else None
         self._quarantine.append({
-            "source": self._source, "location": raw.location, "received_at": received_at,
-            "reasons": list(reasons), "raw_sha256": raw.raw_sha256,
+            "source": self._source, "location": location, "received_at": received_at,
+            "reasons": list(reasons), "raw_sha256": raw_sha256,
             "statement_pid": self._rows.statement_pid(value)[0] if isinstance(statement_id, str) else None,
             "statement_json": None if value is None else self._rows.scrubbed_json(value),
             "run_id": self._run_id,
@@ -175,7 +191,7 @@ def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | 
            day_column: str = "timestamp") -> None:
     """Drop what this run will land again: all of the source, or its statements of one local day."""
     if mode is Mode.ALL:
-        for table in ("landed_statements", "quarantine", "ingested_files", "lrs_watermarks"):
+        for table in ("landed_statements", "quarantine", "ingested_files", "quarantined_files", "lrs_watermarks"):
             con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
     elif mode is Mode.DATE:
         con.execute(f"DELETE FROM landed_statements WHERE source = ? AND timezone(?, \"{day_column}\")::DATE = ?",
@@ -201,7 +217,7 @@ def _apply_retention(con: duckdb.DuckDBPyConnection, report: IngestReport, horiz
 def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
              horizon: datetime | None) -> Iterator[None]:
     """One transaction for the whole source, closed by the retention and its ingest_runs record; rolled back on
-    any failure."""
+    any failure, whose own error is the one raised."""
     started_at = datetime.now(timezone.utc)
     con.execute("BEGIN")
     try:
@@ -210,47 +226,86 @@ def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
         _apply_retention(con, report, horizon)
         con.execute("INSERT INTO ingest_runs BY NAME SELECT ? AS run_id, ? AS source, ? AS started_at, "
                     "? AS finished_at, ? AS files_read, ? AS n_read, ? AS n_loaded, ? AS n_quarantined, "
-                    "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention",
+                    "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention, "
+                    "? AS n_files_quarantined",
                     [run_id, report.source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
                      report.loaded, report.quarantined, report.duplicates, report.erased, report.expired,
-                     report.removed_by_retention])
+                     report.removed_by_retention, report.files_quarantined])
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         raise
 
 
-def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,
-                   report: IngestReport) -> Iterator[tuple[Path, str, str]]:
-    """(path, path relative to the source folder, sha256) of each file this run must read."""
-    known: dict[str, set[str]] = {}
-    for rel, digest in con.execute("SELECT file_path, file_sha256 FROM ingested_files WHERE source = ?",
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if DuckDB has not done it already: a failed COMMIT (a full disk, a conflict) ends the transaction
+    itself, and a ROLLBACK then would fail and hide the error that matters."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _file_contents(con: duckdb.DuckDBPyConnection, table: str, source: str) -> dict[str, set[str | None]]:
+    """The contents (sha256) of each file path of the source in ingested_files or quarantined_files."""
+    known: dict[str, set[str | None]] = {}
+    for rel, digest in con.execute(f"SELECT file_path, file_sha256 FROM {table} WHERE source = ?",
                                    [source]).fetchall():
         known.setdefault(rel, set()).add(digest)
+    return known
+
+
+def _readable_sha256(path: Path) -> str | None:
+    """None for a file that cannot even be opened: it is quarantined as such, and tried again once it can be."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _files_to_read(con: duckdb.DuckDBPyConnection, source: str, root: Path, mode: Mode,
+                   report: IngestReport) -> Iterator[tuple[Path, str, str | None]]:
+    """(path, path relative to the source folder, sha256) of each file this run must read: in incremental mode,
+    those whose content was neither ingested nor quarantined yet."""
+    ingested = _file_contents(con, "ingested_files", source)
+    quarantined = _file_contents(con, "quarantined_files", source)
     for path in statement_files(root) if root.exists() else []:
         rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
-        digest = file_sha256(path)
-        if mode is Mode.INCREMENTAL and digest in known.get(rel, ()):
+        digest = _readable_sha256(path)
+        if mode is Mode.INCREMENTAL and (digest in ingested.get(rel, ()) or digest in quarantined.get(rel, ())):
             continue
-        if rel in known and digest not in known[rel]:
+        if rel in ingested and digest not in ingested[rel]:
             report.changed_files.append(rel)
         yield path, rel, digest
 
 
+def _quarantine_file(con: duckdb.DuckDBPyConnection, source: str, path: Path, rel: str, digest: str | None,
+                     reason: str, run_id: str) -> None:
+    """One row per (source, file content) that cannot be read: a --date run that fails on it again replaces it."""
+    con.execute("DELETE FROM quarantined_files WHERE source = ? AND file_path = ? "
+                "AND file_sha256 IS NOT DISTINCT FROM ?", [source, rel, digest])
+    con.execute("INSERT INTO quarantined_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [source, rel, digest, path.stat().st_size, reason, datetime.now(timezone.utc), run_id])
+
+
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,
                      run_id: str, timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
-                     check: Callable[[bytes], ParsedCheck] = check_json,
-                     retention: timedelta | None = None) -> IngestReport:
+                     check: Callable[[bytes], ParsedCheck] = check_json, retention: timedelta | None = None,
+                     max_statement_bytes: int = MAX_STATEMENT_BYTES) -> IngestReport:
     """Land the statement files under root (a folder or one file) in one transaction. A day is read again from
-    every file: a file holds statements of many days."""
+    every file: a file holds statements of many days. A file that cannot be read (not gzip, truncated) is
+    quarantined and the others land; the statements read from it before it broke stay counted and landed."""
     report = IngestReport(source)
     horizon = retention_horizon(retention)
     with _landing(con, report, run_id, horizon):
         forget(con, source, mode, day, timezone_name)
-        lander = Lander(con, source, row_builder, run_id, horizon)
+        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
         for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
             before = report.read
-            lander.land(read_file(path, name=rel), report, check)
+            try:
+                lander.land(read_file(path, rel, max_statement_bytes), report, check)
+            except UnreadableInput as error:
+                _quarantine_file(con, source, path, rel, digest, error.reason, run_id)
+                report.files_quarantined += 1
+                continue
             report.files_read += 1
             con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source, rel, digest, path.stat().st_size, report.read - before, datetime.now(timezone.utc),
@@ -290,8 +345,8 @@ def next_since(first_server_time: datetime | None, latest_stored: datetime | Non
 def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row_builder: RowBuilder, run_id: str,
                     timezone_name: str, mode: Mode = Mode.INCREMENTAL, day: date | None = None,
                     overlap: timedelta = timedelta(minutes=15),
-                    check: Callable[[bytes], ParsedCheck] = check_json,
-                    retention: timedelta | None = None) -> IngestReport:
+                    check: Callable[[bytes], ParsedCheck] = check_json, retention: timedelta | None = None,
+                    max_statement_bytes: int = MAX_STATEMENT_BYTES) -> IngestReport:
     """Land an LRS's statements in one transaction: those stored since the source's watermark (incremental), all
     (all), or those stored on one local day (date; the watermark stays). Statements read again in the overlap, or
     on a page the LRS repeats, are duplicates. The watermark moves in the same transaction as the statements."""
@@ -309,7 +364,7 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                                     [source]).fetchone()
             since, until = (watermark[0] if watermark else None), None
         report.since = since
-        lander = Lander(con, source, row_builder, run_id, horizon)
+        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
         first_server_time = None
         latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
         for number, page in enumerate(pull(since, until), 1):

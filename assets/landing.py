@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.files import MAX_STATEMENT_BYTES
 from assets.ingest import IngestReport, Mode, SourceUnavailable, land_file_source, land_lrs_source
 from schemas.rows import RowBuilder
 
@@ -26,12 +27,14 @@ def landing_key(source: str) -> dg.AssetKey:
 
 
 def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tuple[str, ...],
-                             retention: timedelta | None) -> dg.AssetsDefinition:
+                             retention: timedelta | None,
+                             max_statement_bytes: int = MAX_STATEMENT_BYTES) -> dg.AssetsDefinition:
     @dg.asset(
         key=landing_key(source),
         group_name=LANDING_GROUP,
         description=f"Statements of the `{source}` file drop ({root}), validated and pseudonymized into "
-                    "landed_statements; rejected ones into quarantine.",
+                    "landed_statements; rejected ones into quarantine, files that cannot be read into "
+                    "quarantined_files.",
         required_resource_keys={"warehouse", "pseudonym_key"},
         kinds={"duckdb", "python"},
     )
@@ -41,10 +44,11 @@ def build_file_landing_asset(source: str, root: Path, anonymous_home_pages: tupl
         with warehouse.writer() as con:
             builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer_for(con, anonymous_home_pages))
             report = land_file_source(con, source, root, builder, context.run_id, warehouse.timezone, mode, day,
-                                      retention=retention)
+                                      retention=retention, max_statement_bytes=max_statement_bytes)
         for rel in report.changed_files:
             context.log.warning(f"{source}: {rel} changed since it was ingested; its statements were read again")
-        return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files))
+        return _landed(context, report, mode, files_read=report.files_read, changed_files=len(report.changed_files),
+                       files_quarantined=report.files_quarantined)
 
     return landing
 
@@ -54,7 +58,8 @@ def lrs_resource_key(source: str) -> str:
 
 
 def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], overlap: timedelta,
-                            retention: timedelta | None) -> dg.AssetsDefinition:
+                            retention: timedelta | None,
+                            max_statement_bytes: int = MAX_STATEMENT_BYTES) -> dg.AssetsDefinition:
     resource_key = lrs_resource_key(source)
 
     @dg.asset(
@@ -72,7 +77,8 @@ def build_lrs_landing_asset(source: str, anonymous_home_pages: tuple[str, ...], 
             with getattr(context.resources, resource_key).client() as client, warehouse.writer() as con:
                 builder = RowBuilder(context.resources.pseudonym_key.pseudonymizer_for(con, anonymous_home_pages))
                 report = land_lrs_source(con, source, client.pages, builder, context.run_id, warehouse.timezone,
-                                         mode, day, overlap, retention=retention)
+                                         mode, day, overlap, retention=retention,
+                                         max_statement_bytes=max_statement_bytes)
         except SourceUnavailable as error:  # the LRS's fault or the configuration's, said in one line: no stack trace
             raise dg.Failure(description=str(error), metadata={"error": type(error).__name__}) from None
         return _landed(context, report, mode, requests=client.requests, pages=report.pages,

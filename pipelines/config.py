@@ -22,6 +22,7 @@ from schemas.rct_assignment import RctAssignment
 
 DEFAULT_CONFIG = "lola.toml"
 DEFAULT_OVERLAP_SECONDS = 900
+# assets.files.MAX_STATEMENT_BYTES, written out: importing that module would load the validator at every start-up.
 DEFAULT_MAX_STATEMENT_BYTES = 1_048_576
 DEFAULT_LOCK_WAIT_SECONDS = 300.0  # how long a command waits for another writer of the warehouse before exit 3
 HTTP_URL = r"^https?://"
@@ -141,6 +142,7 @@ class Config:
     sources: tuple[Source, ...]
     retention_days: int | None = None
     rct: RctAssignment | None = None
+    max_statement_bytes: int = DEFAULT_MAX_STATEMENT_BYTES  # a statement over this is quarantined without being decoded
     dagster_home: Path = field(default=Path(".dagster"))
     max_statement_bytes: int = DEFAULT_MAX_STATEMENT_BYTES  # a larger statement is quarantined, not parsed
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS    # how long a command waits for another writer

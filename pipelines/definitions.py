@@ -23,17 +23,18 @@ REFRESH_JOB = "refresh"
 CONFIG_ENV_VAR = "LOLA_CONFIG"
 
 
-def _landing_asset(source: Source, retention: timedelta | None) -> dg.AssetsDefinition:
+def _landing_asset(source: Source, retention: timedelta | None, max_statement_bytes: int) -> dg.AssetsDefinition:
     if source.kind == "lrs":
         return build_lrs_landing_asset(source.name, source.anonymous_homepages,
-                                       timedelta(seconds=source.overlap_seconds), retention)
-    return build_file_landing_asset(source.name, source.path, source.anonymous_homepages, retention)
+                                       timedelta(seconds=source.overlap_seconds), retention, max_statement_bytes)
+    return build_file_landing_asset(source.name, source.path, source.anonymous_homepages, retention,
+                                    max_statement_bytes)
 
 
 def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Definitions:
     """key_env_var: where the pseudonymization key is read from (`lola rotate-key` builds with the new one)."""
     retention = timedelta(days=config.retention_days) if config.retention_days else None
-    landing = [_landing_asset(s, retention) for s in config.sources]
+    landing = [_landing_asset(s, retention, config.max_statement_bytes) for s in config.sources]
     models = build_model_assets(landing_key(s.name) for s in config.sources)
     shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
               build_rct_assignment_asset(config.rct, config.anonymous_homepages),

@@ -131,6 +131,8 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
             lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {origin}: "
                          f"loaded {m['loaded']}, quarantined {m['quarantined']}, duplicates {m['duplicates']}"
                          f"{kept_out}")
+            if m.get("files_quarantined"):
+                lines.append(f"  {m['files_quarantined']} file(s) quarantined (reasons in quarantined_files)")
             if m.get("changed_files"):
                 lines.append(f"  {m['changed_files']} file(s) changed since they were ingested: read again, their new "
                              "statements loaded (names in the run's log: `lola dev`)")

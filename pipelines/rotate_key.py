@@ -8,12 +8,13 @@ the old key is not needed any more.
 
 import os
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 
-from assets.files import read_file, statement_files
+from assets.files import RawStatement, UnreadableInput, read_file, statement_files
 from pipelines.config import Config, Source
 from pipelines.exit_codes import EXIT_OK
 from pipelines.refresh import RefreshRequest, run_refresh
@@ -33,7 +34,9 @@ class RotationError(ValueError):
     """What stops a rotation before it starts; one line for the user."""
 
 
-def _statements(source: Source) -> Iterator[bytes]:
+def _statements(source: Source, max_statement_bytes: int) -> Iterator[bytes]:
+    """A source's statements as the refresh reads them: from files, the oversized ones and the files that cannot be
+    read are left out (the refresh quarantines them, never lands them); those read from a file before it broke stay."""
     if source.kind == "lrs":
         resource = LrsResource.of(source)
         with resource.client() as client:
@@ -41,8 +44,10 @@ def _statements(source: Source) -> Iterator[bytes]:
                 yield from page.statements
     else:
         for path in statement_files(source.path):
-            for raw in read_file(path, name=path.name):
-                yield raw.data
+            with suppress(UnreadableInput):
+                for raw in read_file(path, path.name, max_statement_bytes):
+                    if isinstance(raw, RawStatement):
+                        yield raw.data
 
 
 def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -> set[str]:
@@ -50,7 +55,7 @@ def carried_tombstones(config: Config, old: Pseudonymizer, new: Pseudonymizer) -
     hold."""
     carried: set[str] = set()
     for source in config.sources:
-        for data in _statements(source):
+        for data in _statements(source, config.max_statement_bytes):
             try:
                 statement = decode_json(data)
             except ValueError:

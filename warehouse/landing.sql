@@ -12,7 +12,20 @@ CREATE TABLE IF NOT EXISTS ingested_files (
     run_id      VARCHAR
 );
 
--- Grain: one row per rejected statement, with every reason and a scrubbed copy (contract §4).
+-- Grain: one row per (source, file content) that could not be read (not gzip, truncated, unreadable). The rest of the
+-- source lands; the same content is not tried again by an incremental run, a changed one is.
+CREATE TABLE IF NOT EXISTS quarantined_files (
+    source      VARCHAR NOT NULL,
+    file_path   VARCHAR NOT NULL,   -- relative to the source's folder
+    file_sha256 VARCHAR,            -- NULL when the file could not even be opened
+    size_bytes  BIGINT,
+    reason      VARCHAR NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL,
+    run_id      VARCHAR
+);
+
+-- Grain: one row per rejected statement body and source, with every reason and a scrubbed copy (contract §4); the
+-- same body read again is a duplicate.
 CREATE TABLE IF NOT EXISTS quarantine (
     source         VARCHAR NOT NULL,
     location       VARCHAR,         -- file:line or file#index
@@ -40,6 +53,7 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_erased BIGINT DEFAULT 0;              -- of erased people
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_expired BIGINT DEFAULT 0;             -- past the retention
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_removed_by_retention BIGINT DEFAULT 0; -- landed earlier, now past it
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_files_quarantined BIGINT DEFAULT 0;   -- files that could not be read
 
 -- Grain: one row per LRS source: where its next incremental pull starts. Written in the landing transaction, so it
 -- moves only with the statements it covers.

@@ -1,13 +1,16 @@
 """Landing a file source into a real DuckDB file: nothing lost, nothing doubled, counts reconcile."""
 
 import gzip
+import hashlib
 import json
+import tracemalloc
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from assets.files import read_file
 from assets.ingest import Mode, land_file_source
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
@@ -110,10 +113,13 @@ def test_all_rebuilds_the_same_tables_without_doubling_quarantine(tmp_path, drop
 def test_date_backfill_reloads_one_local_day(tmp_path, drop):
     land(tmp_path, drop, run_id="first")
     report = land(tmp_path, drop, Mode.DATE, date(2023, 1, 11), run_id="second")
-    assert (report.read, report.loaded, report.duplicates) == (10, 2, 5)  # the two statements of 11 January
+    # The two statements of 11 January load again; the five other lines already landed and the three bodies already
+    # in quarantine are duplicates.
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (10, 2, 0, 8)
     assert report.reconciles
     assert query(tmp_path, "SELECT count(*) FROM landed_statements") == [(6,)]
     assert query(tmp_path, "SELECT count(*) FROM quarantine") == [(3,)]
+    assert_quarantine_rows_match_the_counts(tmp_path)
 
 
 def test_an_interrupted_run_leaves_the_warehouse_as_it_was(tmp_path, drop):
@@ -191,3 +197,135 @@ def test_an_erased_learner_is_left_out_of_later_statements_wherever_they_appear(
     assert (report.read, report.loaded, report.erased) == (2, 1, 1) and report.reconciles
     assert query(tmp_path, f"SELECT count(*) FROM landed_statements WHERE contains(statement_json::VARCHAR, "
                            f"'{erased_pid}') OR learner_pid = '{erased_pid}'") == [(0,)]
+
+
+def assert_quarantine_rows_match_the_counts(tmp_path: Path) -> None:
+    """Table by table: each run wrote as many quarantine rows as it counted quarantined."""
+    counted = dict(query(tmp_path, "SELECT run_id, n_quarantined FROM ingest_runs"))
+    rows = dict(query(tmp_path, "SELECT run_id, count(*) FROM quarantine GROUP BY run_id"))
+    assert {run: rows.get(run, 0) for run in counted} == counted
+
+
+def test_the_same_rejected_body_read_again_is_a_duplicate(tmp_path):
+    invalid = json.dumps({k: v for k, v in statement(1).items() if k != "verb"})
+    write_ndjson(tmp_path / "drop" / "a.ndjson", [invalid, statement(2), invalid, invalid])
+    report = land(tmp_path, tmp_path / "drop")
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 1, 2) and report.reconciles
+    assert query(tmp_path, "SELECT count(*), min(location) FROM quarantine") == [(1, "a.ndjson:1")]
+    assert_quarantine_rows_match_the_counts(tmp_path)
+
+
+NOTE = "https://example.org/ext/note"
+
+
+def statement_of_size(n: int, size: int) -> bytes:
+    """A valid statement of exactly `size` bytes of JSON, grown by a long extension string that the scrubber keeps."""
+    def with_note(note: str) -> bytes:
+        return json.dumps(statement(n, context={"extensions": {NOTE: note}})).encode()
+
+    return with_note("a" * (size - len(with_note(""))))
+
+
+def test_a_statement_over_the_maximum_is_quarantined_unread_and_the_rest_lands(tmp_path):
+    at_limit, over = statement_of_size(1, 5_000), statement_of_size(2, 5_001)
+    item = json.loads(statement_of_size(5, 7_000))
+    as_kept = json.dumps(item, separators=(",", ":")).encode()  # an item of a .json array is kept re-encoded
+    root = tmp_path / "drop"
+    root.mkdir()
+    (root / "a.ndjson").write_bytes(at_limit + b"\n" + over + b"\n" + json.dumps(statement(3)).encode() + b"\n")
+    (root / "b.json").write_text(json.dumps([statement(4), item]))
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        report = land_file_source(con, "mooc", root, RowBuilder(Pseudonymizer(KEY)), "run", TZ,
+                                  max_statement_bytes=5_000)
+    assert (report.read, report.loaded, report.quarantined) == (5, 3, 2) and report.reconciles
+    assert query(tmp_path, "SELECT location, reasons, raw_sha256, statement_pid, statement_json FROM quarantine "
+                           "ORDER BY location") == [
+        ("a.ndjson:2", ["$: the statement is 5,001 bytes, over the maximum of 5,000 (max_statement_bytes)"],
+         hashlib.sha256(over).hexdigest(), None, None),
+        ("b.json#1", [f"$: the statement is {len(as_kept):,} bytes, over the maximum of 5,000 (max_statement_bytes)"],
+         hashlib.sha256(as_kept).hexdigest(), None, None),
+    ]
+
+
+def test_an_oversized_line_is_measured_without_being_held(tmp_path):
+    line = b'{"id": "' + b"x" * (20 << 20) + b'"}'
+    path = tmp_path / "big.ndjson.gz"
+    path.write_bytes(gzip.compress(b"\n" + line + b"\r\n" + json.dumps(statement(1)).encode() + b"\n", 1))
+    expected = (len(line) + 1, hashlib.sha256(line + b"\r").hexdigest())  # as read: all but the newline
+    del line
+    tracemalloc.start()
+    try:
+        read = list(read_file(path, "big.ndjson.gz", max_bytes=1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.location for r in read] == ["big.ndjson.gz:2", "big.ndjson.gz:3"]
+    assert (read[0].size, read[0].raw_sha256) == expected
+    assert json.loads(read[1].data) == statement(1)
+    assert peak < 8 << 20  # a few chunks, not the 20 MiB line
+
+
+def statements_gzip(numbers: range) -> bytes:
+    return gzip.compress(b"".join((json.dumps(statement(n)) + "\n").encode() for n in numbers))
+
+
+def bad_block_type(data: bytes) -> bytes:
+    """The same gzip with its first deflate block made invalid: zlib fails on it."""
+    return data[:10] + b"\xff" + data[11:]
+
+
+@pytest.mark.parametrize(("content", "read_before_it_broke"), [
+    pytest.param(lambda: (json.dumps(statement(40)) + "\n").encode(), False, id="not-gzip"),
+    pytest.param(lambda: statements_gzip(range(40, 240))[:800], True, id="truncated"),
+    pytest.param(lambda: bad_block_type(statements_gzip(range(40, 240))), False, id="corrupt-deflate"),
+])
+def test_a_file_that_cannot_be_read_is_quarantined_and_the_rest_lands(tmp_path, drop, content, read_before_it_broke):
+    broken = content()
+    (drop / "broken.ndjson.gz").write_bytes(broken)
+    report = land(tmp_path, drop, run_id="first")
+    assert (report.files_read, report.files_quarantined) == (3, 1) and report.reconciles
+    # What was read before the break stays read and landed: the first lines of the file, in order.
+    from_broken = report.read - 10
+    assert (from_broken > 0) == read_before_it_broke
+    landed = {r[0] for r in query(tmp_path, "SELECT statement_pid FROM landed_statements")}
+    landed_numbers = {n for n in range(40, 240) if Pseudonymizer(KEY).statement_pid(statement(n)["id"]) in landed}
+    assert landed_numbers == set(range(40, 40 + from_broken))
+    assert query(tmp_path, "SELECT file_path, file_sha256, size_bytes, run_id FROM quarantined_files") == [
+        ("broken.ndjson.gz", hashlib.sha256(broken).hexdigest(), len(broken), "first")]
+    (reason,), = query(tmp_path, "SELECT reason FROM quarantined_files")
+    assert reason.startswith("cannot be read as gzip (") and broken[:2].decode("latin-1") not in reason
+    assert query(tmp_path, "SELECT n_files_quarantined FROM ingest_runs") == [(1,)]
+
+    again = land(tmp_path, drop, run_id="second")
+    assert (again.files_read, again.files_quarantined, again.read, again.changed_files) == (0, 0, 0, [])
+
+    write_ndjson(drop / "broken.ndjson.gz", [statement(n) for n in range(40, 240)])  # a good copy: tried again
+    fixed = land(tmp_path, drop, run_id="third")
+    assert (fixed.files_read, fixed.files_quarantined, fixed.read, fixed.loaded) == (1, 0, 200, 200 - from_broken)
+
+    everything = land(tmp_path, drop, Mode.ALL, run_id="fourth")
+    assert everything.files_quarantined == 0 and query(tmp_path, "SELECT count(*) FROM quarantined_files") == [(0,)]
+
+
+def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
+    """DuckDB ends a transaction itself when its COMMIT fails (a full disk, a conflict with another writer): that
+    error must surface, not the "cannot rollback - no transaction is active" of a ROLLBACK after it."""
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        con.execute("CREATE UNIQUE INDEX one_row_per_content ON ingested_files (source, file_path, file_sha256)")
+    checked = []
+
+    def check_racing_another_writer(data: bytes):
+        checked.append(data)
+        if len(checked) == 8:  # a.ndjson's 7 lines are landed: another writer records a.ndjson too, and commits
+            other = duckdb.connect(str(tmp_path / "wh.duckdb"))
+            other.execute("INSERT INTO ingested_files (source, file_path, file_sha256) VALUES ('mooc', 'a.ndjson', ?)",
+                          [hashlib.sha256((drop / "a.ndjson").read_bytes()).hexdigest()])
+            other.close()
+        return check_json(data)
+
+    with writer(tmp_path / "wh.duckdb", TZ) as con, pytest.raises(duckdb.Error, match="duplicate key") as raised:
+        land_file_source(con, "mooc", drop, RowBuilder(Pseudonymizer(KEY)), "run", TZ,
+                         check=check_racing_another_writer)
+    assert "Failed to commit" in str(raised.value)
+    assert query(tmp_path, "SELECT count(*) FROM ingest_runs") == [(0,)]
+    assert query(tmp_path, "SELECT run_id FROM ingested_files") == [(None,)]  # the other writer's row only

@@ -29,8 +29,10 @@ def test_real_open_edx_statements_land_without_their_identifiers(tmp_path):
         report = land_file_source(con, "mooc", tmp_path / "statements.ndjson", RowBuilder(Pseudonymizer(bytes(32))),
                                   "run", "Europe/Paris")
         # 65 distinct ids: 64 valid first occurrences + the one with no object id; the variants that reuse an id
-        # with other content are conflicts; 3 lines repeat a statement exactly (same content, keys reordered).
-        assert (report.read, report.loaded, report.quarantined, report.duplicates) == (90, 64, 23, 3)
+        # with other content are conflicts; 3 lines repeat a statement exactly (same content, keys reordered), and
+        # 2 repeat a rejected line byte for byte: 5 duplicates, one quarantine row per rejected body.
+        assert (report.read, report.loaded, report.quarantined, report.duplicates) == (90, 64, 21, 5)
+        assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == report.quarantined
         warned = con.execute("SELECT count(*) FROM landed_statements WHERE len(warnings) > 0").fetchone()[0]
         assert warned == 19  # 17 multi-question problems (GroupActivity) and 2 exam attempts, kept rather than lost
         values = pii()

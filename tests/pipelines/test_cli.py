@@ -1,5 +1,7 @@
 """The `lola` command as a user runs it: output formats, exit codes, one-line errors (never a traceback)."""
 
+import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -8,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.assets.test_ingest import NOTE, statement, statement_of_size
 
 LOLA = str(Path(sys.executable).with_name("lola"))
 VALID = {"actor": {"mbox": "mailto:a@example.org"}, "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
@@ -195,3 +199,60 @@ def test_a_changed_file_is_read_again_and_reported(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "mooc: read " in again.stdout and "loaded 1," in again.stdout
     assert "1 file(s) changed since they were ingested" in again.stdout
+
+
+FILES_SOURCE = '[[source]]\nname = "drop"\nkind = "files"\npath = "drop"\n'
+
+
+def warehouse_rows(folder: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(folder / "warehouse" / "lola.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_refresh_quarantines_a_huge_statement_unread_and_lands_the_rest(tmp_path):
+    (tmp_path / "lola.toml").write_text(FILES_SOURCE)
+    (tmp_path / "drop").mkdir()
+    huge, long_note = statement_of_size(1, 50 * 1024 * 1024), statement_of_size(2, 200 * 1024)
+    assert (len(huge), len(long_note)) == (52_428_800, 204_800)
+    (tmp_path / "drop" / "a.ndjson").write_bytes(b"\n".join(
+        [json.dumps(statement(3)).encode(), huge, long_note, json.dumps(statement(4)).encode()]) + b"\n")
+    (tmp_path / "drop" / "b.ndjson").write_text(json.dumps(statement(5)) + "\n" + json.dumps(statement(6)) + "\n")
+    result = subprocess.run([LOLA, "refresh"], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "LOLA_PSEUDONYM_KEY": "ab" * 32}, timeout=60)  # it hung for 10+ min
+    assert result.returncode == 0, result.stderr
+    assert "drop: read 6 from 2 new file(s): loaded 5, quarantined 1, duplicates 0" in result.stdout
+    assert warehouse_rows(tmp_path, "SELECT reasons, raw_sha256, statement_pid, statement_json FROM quarantine") == [
+        (["$: the statement is 52,428,800 bytes, over the maximum of 1,048,576 (max_statement_bytes)"],
+         hashlib.sha256(huge).hexdigest(), None, None)]
+    note = json.loads(long_note)["context"]["extensions"][NOTE]
+    assert warehouse_rows(tmp_path, "SELECT count(*), max(length(json_extract_string(statement_json, "
+                                    f"'$.context.extensions.\"{NOTE}\"'))) FROM statements") == [(5, len(note))]
+
+
+def test_refresh_quarantines_a_file_that_is_not_gzip_once_and_reads_it_again_when_it_changes(tmp_path):
+    env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
+    (tmp_path / "lola.toml").write_text(FILES_SOURCE)
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "good.ndjson").write_text(json.dumps(statement(1)) + "\n" + json.dumps(statement(2)) + "\n")
+    (tmp_path / "drop" / "bad.ndjson.gz").write_text(json.dumps(statement(3)) + "\n")  # named .gz, not gzip
+    first = lola("refresh", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "drop: read 2 from 1 new file(s): loaded 2" in first.stdout
+    assert "  1 file(s) quarantined (reasons in quarantined_files)" in first.stdout
+    (path, reason), = warehouse_rows(tmp_path, "SELECT file_path, reason FROM quarantined_files")
+    assert path == "bad.ndjson.gz" and "gzip" in reason
+
+    again = lola("refresh", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "drop: read 0 from 0 new file(s)" in again.stdout and "quarantined (reasons" not in again.stdout
+
+    (tmp_path / "drop" / "bad.ndjson.gz").write_bytes(gzip.compress((json.dumps(statement(3)) + "\n").encode()))
+    fixed = lola("refresh", cwd=tmp_path, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "drop: read 1 from 1 new file(s): loaded 1" in fixed.stdout
+    assert warehouse_rows(tmp_path, "SELECT count(*) FROM statements") == [(3,)]

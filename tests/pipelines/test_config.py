@@ -121,3 +121,21 @@ def test_an_lrs_source_as_in_the_contract(tmp_path):
     (source,) = load_config(path).sources
     assert (source.kind, source.url, source.username_env, source.password_env, source.overlap_seconds) == (
         "lrs", "http://127.0.0.1:8100/xAPI/", "LOLA_MOOC_LRS_USERNAME", "LOLA_MOOC_LRS_PASSWORD", 900)
+
+
+def test_the_statement_size_limit_is_read_from_the_warehouse_section(tmp_path):
+    from assets.files import MAX_STATEMENT_BYTES
+
+    path = tmp_path / "lola.toml"
+    path.write_text("[warehouse]\n")
+    assert load_config(path).max_statement_bytes == MAX_STATEMENT_BYTES == 1_048_576
+    path.write_text("[warehouse]\nmax_statement_bytes = 65_536\n")
+    assert load_config(path).max_statement_bytes == 65_536
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"1 MB"', "true", "1.5"])
+def test_a_statement_size_limit_must_be_a_positive_number_of_bytes(tmp_path, value):
+    path = tmp_path / "lola.toml"
+    path.write_text(f"[warehouse]\nmax_statement_bytes = {value}\n")
+    with pytest.raises(ConfigError, match=r"\[warehouse\] max_statement_bytes must be a positive whole number"):
+        load_config(path)
