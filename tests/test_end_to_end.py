@@ -141,7 +141,7 @@ def test_the_refresh_report_and_summary(demo):
     root, _, report = demo
     assert "checks: 7 passed, 0 failed" in report
     summary = run("summary", cwd=root).stdout
-    assert "module 1:" in summary and "learners:" in summary
+    assert "module 1:" in summary and "learner-course pairs:" in summary
     assert re.search(r"treatment +\d+ teachers, +[1-9]\d* active in the MOOC", summary), summary
 
 

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.cli import PROJECT_DAGSTER_YAML
 from tests.pipelines.test_cli import LOLA, assert_one_line_error, lola
 
 KEY_A, KEY_B = "ab" * 32, "cd" * 32
@@ -105,6 +106,9 @@ def wait_for(condition, timeout: float, what: str):
 def test_a_killed_run_does_not_block_the_queue(tmp_path, cohort):
     """SIGKILL leaves the run STARTED; the daemon's orphaned_runs sensor marks it failed and the queue moves on."""
     lab = make_lab(tmp_path, cohort)
+    (lab / ".dagster").mkdir()
+    shutil.copyfile(PROJECT_DAGSTER_YAML, lab / ".dagster" / "dagster.yaml")
+    runs(lab)  # the instance's storage made once here: two processes creating it at once would race
     env = {**os.environ, "LOLA_PSEUDONYM_KEY": KEY_A}
     env.pop("DAGSTER_HOME", None)
     refresh = subprocess.Popen([LOLA, "refresh"], cwd=lab, env=env, stdout=subprocess.DEVNULL,
@@ -226,7 +230,8 @@ def test_dev_passes_dash_h_to_dagster():
 
 
 def test_an_lrs_that_is_down_exits_4(tmp_path):
-    (tmp_path / "lola.toml").write_text('[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://127.0.0.1:9/xAPI/"\n')
+    (tmp_path / "lola.toml").write_text('[course]\nstructure = ""\n[rct]\nassignment = ""\n'
+                                        '[[source]]\nname = "mooc"\nkind = "lrs"\nurl = "http://127.0.0.1:9/xAPI/"\n')
     down = lola("refresh", cwd=tmp_path, env={"LOLA_PSEUDONYM_KEY": KEY_A})
     assert down.returncode == 4, down
     assert "mooc: GET http://127.0.0.1:9/xAPI/statements failed 5 times" in down.stderr

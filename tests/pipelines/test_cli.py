@@ -201,7 +201,7 @@ def test_a_changed_file_is_read_again_and_reported(tmp_path):
     assert "1 file(s) changed since they were ingested" in again.stdout
 
 
-FILES_SOURCE = '[[source]]\nname = "drop"\nkind = "files"\npath = "drop"\n'
+DROP_SOURCE = NO_TRIAL + NO_STRUCTURE + '[[source]]\nname = "drop"\nkind = "files"\npath = "drop"\n'
 
 
 def warehouse_rows(folder: Path, sql: str) -> list[tuple]:
@@ -215,7 +215,7 @@ def warehouse_rows(folder: Path, sql: str) -> list[tuple]:
 
 
 def test_refresh_quarantines_a_huge_statement_unread_and_lands_the_rest(tmp_path):
-    (tmp_path / "lola.toml").write_text(FILES_SOURCE)
+    (tmp_path / "lola.toml").write_text(DROP_SOURCE)
     (tmp_path / "drop").mkdir()
     huge, long_note = statement_of_size(1, 50 * 1024 * 1024), statement_of_size(2, 200 * 1024)
     assert (len(huge), len(long_note)) == (52_428_800, 204_800)
@@ -236,7 +236,7 @@ def test_refresh_quarantines_a_huge_statement_unread_and_lands_the_rest(tmp_path
 
 def test_refresh_quarantines_a_file_that_is_not_gzip_once_and_reads_it_again_when_it_changes(tmp_path):
     env = {"LOLA_PSEUDONYM_KEY": "ab" * 32}
-    (tmp_path / "lola.toml").write_text(FILES_SOURCE)
+    (tmp_path / "lola.toml").write_text(DROP_SOURCE)
     (tmp_path / "drop").mkdir()
     (tmp_path / "drop" / "good.ndjson").write_text(json.dumps(statement(1)) + "\n" + json.dumps(statement(2)) + "\n")
     (tmp_path / "drop" / "bad.ndjson.gz").write_text(json.dumps(statement(3)) + "\n")  # named .gz, not gzip

@@ -137,5 +137,5 @@ def test_the_statement_size_limit_is_read_from_the_warehouse_section(tmp_path):
 def test_a_statement_size_limit_must_be_a_positive_number_of_bytes(tmp_path, value):
     path = tmp_path / "lola.toml"
     path.write_text(f"[warehouse]\nmax_statement_bytes = {value}\n")
-    with pytest.raises(ConfigError, match=r"\[warehouse\] max_statement_bytes must be a positive whole number"):
+    with pytest.raises(ConfigError, match=r"\[warehouse\] max_statement_bytes: expected a whole number of bytes, more than 0"):
         load_config(path)
