@@ -1,4 +1,4 @@
-"""The SQL models on a small hand-made cohort whose expected values are worked out by hand from contract §4."""
+"""The dbt models on a small hand-made cohort whose expected values are worked out by hand from contract §4."""
 
 import json
 from datetime import date
@@ -15,7 +15,7 @@ from schemas.course_structure import Course
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
 from warehouse.db import writer
-from warehouse.models import in_build_order, load_models, materialize
+from warehouse import project
 
 KEY = bytes(range(32))
 TZ = "Europe/Paris"
@@ -99,8 +99,7 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         load_reference_tables(con, STRUCTURE, {"mooc": False, "handbook": True})
         load_rct_assignment(con, assignment_frame(RctAssignment(root / "rct.csv", LMS), Pseudonymizer(KEY)),
                             Pseudonymizer(KEY))
-        for model in in_build_order(load_models()):
-            materialize(con, model)
+    project.build(root / "wh.duckdb", TZ, root / "dbt")
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     con.execute(f"SET TimeZone = '{TZ}'")
     yield con
