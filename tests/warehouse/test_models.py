@@ -16,6 +16,7 @@ from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
 from warehouse.db import writer
 from warehouse import project
+from warehouse.registry import tables, write_metric_registry
 
 KEY = bytes(range(32))
 TZ = "Europe/Paris"
@@ -99,6 +100,7 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         load_reference_tables(con, STRUCTURE, {"mooc": False, "handbook": True})
         load_rct_assignment(con, assignment_frame(RctAssignment(root / "rct.csv", LMS), Pseudonymizer(KEY)),
                             Pseudonymizer(KEY))
+        write_metric_registry(con)
     project.build(root / "wh.duckdb", TZ, root / "dbt")
     con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
     con.execute(f"SET TimeZone = '{TZ}'")
@@ -154,3 +156,16 @@ def test_marts_carry_the_rct_school_and_arm_of_teachers_only(warehouse):
     for table in ("completion_learner_course", "engagement_learner_week"):
         rows = warehouse.execute(f"SELECT DISTINCT learner_pid, school_pid, arm FROM {table}").fetchall()
         assert sorted(rows, key=str) == sorted([(pid("ana"), school, "treatment"), (pid("bob"), None, None)], key=str)
+
+
+def test_every_column_of_every_published_table_is_described_once_in_the_yaml(warehouse):
+    """The YAML lists exactly the columns each published table has, each with a description: a column added to a
+    model or a Python table without its YAML line fails here, as does a YAML line naming no column."""
+    published = [t for t in tables() if t.published]
+    assert len(published) >= 14
+    for table in published:
+        actual = [r[0] for r in warehouse.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table.name]).fetchall()]
+        assert actual, table.name
+        assert sorted(actual) == sorted(c.name for c in table.columns), table.name
+        assert all(c.description for c in table.columns), table.name

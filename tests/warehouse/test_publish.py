@@ -13,14 +13,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.publish import PUBLISHED_TABLES
+from warehouse.registry import published_tables
 from tests.test_end_to_end import run
 from warehouse.db import publish
 
 REPO = Path(__file__).parents[2]
-PUBLISH = ("import sys; from pathlib import Path; from assets.publish import PUBLISHED_TABLES; "
+PUBLISH = ("import sys; from pathlib import Path; from warehouse.registry import published_tables; "
            "from warehouse.db import publish; print('start', flush=True); "
-           "publish(Path(sys.argv[1]), Path(sys.argv[2]), PUBLISHED_TABLES)")
+           "publish(Path(sys.argv[1]), Path(sys.argv[2]), published_tables())")
+PUBLISHED_TABLES = published_tables()
 KILLS = 10
 
 
