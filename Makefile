@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The demo's key: LOLA_PSEUDONYM_KEY when set, else a local key file made once (never committed: .lola/ is ignored).
 DEMO_KEY := .lola/key
 
-.PHONY: demo test dev clean
+.PHONY: demo test dev docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ test: $(STAMP)
 dev: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev
 
+docs: $(STAMP)
+	@# the data dictionary, generated from the models' YAML (warehouse/registry.py); a test fails when it is stale
+	$(BIN)/python -m warehouse.registry
+
 clean:
 	@# the analysts' copy is read-only: its folders must be made writable before their files can go
 	@chmod -R u+w warehouse/published 2>/dev/null || true
-	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/published .dagster
+	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/published .dagster .lola/dbt

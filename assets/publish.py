@@ -5,21 +5,17 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-# What analysts read; landing and staging tables stay with the writer.
-PUBLISHED_TABLES = [
-    "statements", "quarantine", "completion_learner_course", "engagement_learner_week", "fct_module_completions",
-    "dim_course", "dim_course_module", "dim_course_item", "dim_verb", "dim_source", "dim_rct_assignment",
-    "ingest_runs",
-]
+from warehouse.registry import published_tables
 
 
 def build_publish_asset(upstream: Iterable[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key="analyst_copy", deps=list(upstream), group_name="publish", required_resource_keys={"warehouse"},
               kinds={"duckdb", "parquet"},
               description="Read-only copy of the tables analysts read (DuckDB file + Parquet), one version swapped in "
-                          "atomically.")
+                          "atomically: the tables whose YAML says `published: true` (warehouse/models/).")
     def analyst_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        version = context.resources.warehouse.publish(PUBLISHED_TABLES)
-        return dg.MaterializeResult(metadata={"version": str(version), "tables": len(PUBLISHED_TABLES)})
+        tables = published_tables()
+        version = context.resources.warehouse.publish(tables)
+        return dg.MaterializeResult(metadata={"version": str(version), "tables": len(tables)})
 
     return analyst_copy

@@ -1,5 +1,5 @@
 """Reference tables the models join: the verb and activity-type vocabulary, the sources, the course structure, the
-RCT assignment."""
+RCT assignment; and the metric registry the models' YAML defines."""
 
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from schemas.course_structure import Course, load_structure, structure_tables
 from schemas.pseudonyms import Pseudonymizer
 from schemas.vocabulary import ACTIVITY_TYPE_ROLES, VERB_CATEGORIES
 from warehouse.erasure import tombstones
+from warehouse.registry import write_metric_registry
 
 STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
 _STRUCTURE_SCHEMAS = {
@@ -95,3 +96,15 @@ def build_rct_assignment_asset(rct: RctAssignment | None, anonymous_homepages: t
         return dg.MaterializeResult(metadata={"rows": rows})
 
     return dim_rct_assignment
+
+
+def build_metric_registry_asset() -> dg.AssetsDefinition:
+    @dg.asset(key="metric_registry", group_name="reference", required_resource_keys={"warehouse"},
+              description="Every metric (name, table, definition, unit, grain) as the models' YAML defines it "
+                          "(warehouse/registry.py).")
+    def metric_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        with context.resources.warehouse.writer() as con:
+            rows = write_metric_registry(con)
+        return dg.MaterializeResult(metadata={"rows": rows})
+
+    return metric_registry

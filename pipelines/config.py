@@ -157,6 +157,11 @@ class Config:
     def published_dir(self) -> Path:
         return self.warehouse_path.parent / "published"
 
+    @property
+    def dbt_state_dir(self) -> Path:
+        """dbt's target/ (manifest, run artifacts) and logs/: beside the configuration, never in the dbt project."""
+        return self.root / ".lola" / "dbt"
+
     def source(self, name: str) -> Source:
         for source in self.sources:
             if source.name == name:

@@ -7,17 +7,18 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.checks import (EXPECTATION_TABLES, UNIQUE_KEYS, build_expectations_check, build_reconciliation_check,
-                           build_unique_key_check)
+from assets.checks import build_expectations_check, build_reconciliation_check
 from assets.landing import build_file_landing_asset, build_lrs_landing_asset, landing_key, lrs_resource_key
-from assets.models import build_model_assets
+from assets.models import LolaDbtCli, build_model_assets, dbt_project
 from assets.publish import build_publish_asset
-from assets.reference import build_rct_assignment_asset, build_reference_assets
+from assets.reference import build_metric_registry_asset, build_rct_assignment_asset, build_reference_assets
 from pipelines.config import Config, Source, load_config
 from pipelines.resources import LrsResource, PseudonymKeyResource, WarehouseResource
 from pipelines.run_hygiene import build_orphaned_runs_sensor
 from pipelines.sensors import build_file_drop_sensor
 from schemas.pseudonyms import KEY_ENV_VAR
+from warehouse.project import DBT
+from warehouse.registry import expectation_tables
 
 REFRESH_JOB = "refresh"
 CONFIG_ENV_VAR = "LOLA_CONFIG"
@@ -35,10 +36,12 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
     """key_env_var: where the pseudonymization key is read from (`lola rotate-key` builds with the new one)."""
     retention = timedelta(days=config.retention_days) if config.retention_days else None
     landing = [_landing_asset(s, retention, config.max_statement_bytes) for s in config.sources]
-    models = build_model_assets(landing_key(s.name) for s in config.sources)
+    models = build_model_assets((landing_key(s.name) for s in config.sources), config.dbt_state_dir,
+                                config.warehouse_path, config.timezone)
+    registry = build_metric_registry_asset()
     shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
-              build_rct_assignment_asset(config.rct, config.anonymous_homepages),
-              *models, build_publish_asset(m.key for m in models)]
+              build_rct_assignment_asset(config.rct, config.anonymous_homepages), registry,
+              models, build_publish_asset([*models.keys, registry.key])]
     shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
     # One process per run: the warehouse resource holds the writer lock for the whole run (warehouse.lock).
     refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
@@ -47,8 +50,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
         assets=[*landing, *shared],
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
-            *(build_unique_key_check(table, columns) for table, columns in UNIQUE_KEYS.items()),
-            *(build_expectations_check(table) for table in EXPECTATION_TABLES),
+            *(build_expectations_check(table) for table in expectation_tables()),
         ],
         jobs=[refresh],
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",
@@ -63,6 +65,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
                                            published_dir=str(config.published_dir),
                                            lock_wait_seconds=config.lock_wait_seconds),
             "pseudonym_key": PseudonymKeyResource(env_var=key_env_var),
+            "dbt": LolaDbtCli(project_dir=dbt_project(config.dbt_state_dir), dbt_executable=DBT),
             **{lrs_resource_key(s.name): LrsResource.of(s) for s in config.sources if s.kind == "lrs"},
         },
     )

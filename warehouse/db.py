@@ -159,17 +159,29 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
     con = duckdb.connect(str(version / PUBLISHED_DB))
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
-        comments = dict(con.execute(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'writer'").fetchall())
+        comments = _writer_comments(con)
         for table in tables:
             con.execute(f"CREATE TABLE main.{table} AS FROM writer.main.{table}")
-            if comments.get(table):
-                con.execute(f"COMMENT ON TABLE main.{table} IS {_literal(comments[table])}")
+            for column, comment in comments.get(table, {}).items():
+                target = f'COLUMN main.{table}."{column}"' if column else f"TABLE main.{table}"
+                con.execute(f"COMMENT ON {target} IS {_literal(comment)}")
             con.execute(f"COPY main.{table} TO {_literal(f'{version / table}.parquet')} (FORMAT parquet)")
     finally:
         con.close()
     _seal(version)
     return version
+
+
+def _writer_comments(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str | None, str]]:
+    """table → {None: the table's comment, column: the column's}: the descriptions dbt wrote from the models' YAML,
+    kept in the copy so that analysts read them where they query (duckdb_tables(), duckdb_columns())."""
+    comments: dict[str, dict[str | None, str]] = {}
+    for table, column, comment in con.execute(
+            "SELECT table_name, NULL, comment FROM duckdb_tables() WHERE database_name = 'writer' AND comment <> '' "
+            "UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = 'writer' AND comment <> ''").fetchall():
+        comments.setdefault(table, {})[column] = comment
+    return comments
 
 
 def _seal(version: Path) -> None:

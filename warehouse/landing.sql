@@ -79,3 +79,14 @@ CREATE TABLE IF NOT EXISTS key_check (
     key_check   VARCHAR NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL
 );
+
+-- Grain: one row per (run, asset, check): the outcome of every data-quality check — the dbt tests of the models'
+-- YAML, the Great Expectations suites, the reconciliation — written as each check ends (warehouse/quality.py).
+CREATE TABLE IF NOT EXISTS dq_results (
+    run_id     VARCHAR NOT NULL,
+    checked_at TIMESTAMPTZ NOT NULL,
+    asset      VARCHAR NOT NULL,   -- the asset checked, as Dagster names it (`statements`, `landing/mooc`)
+    check_name VARCHAR NOT NULL,
+    passed     BOOLEAN NOT NULL,
+    details    JSON                -- what the check measured; counts, never row values
+);

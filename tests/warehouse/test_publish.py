@@ -13,14 +13,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.publish import PUBLISHED_TABLES
+from warehouse.registry import published_tables
 from tests.test_end_to_end import run
 from warehouse.db import publish
 
 REPO = Path(__file__).parents[2]
-PUBLISH = ("import sys; from pathlib import Path; from assets.publish import PUBLISHED_TABLES; "
+PUBLISH = ("import sys; from pathlib import Path; from warehouse.registry import published_tables; "
            "from warehouse.db import publish; print('start', flush=True); "
-           "publish(Path(sys.argv[1]), Path(sys.argv[2]), PUBLISHED_TABLES)")
+           "publish(Path(sys.argv[1]), Path(sys.argv[2]), published_tables())")
+PUBLISHED_TABLES = published_tables()
 KILLS = 10
 
 
@@ -96,6 +97,8 @@ def test_the_copy_holds_the_published_tables_alone_read_only(warehouses, tmp_pat
     try:
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'statements'").fetchone()[0]
+        column_comment = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = "
+                                     "'completion_learner_course' AND column_name = 'active_days'").fetchone()[0]
         assert counts(con) == expected
     finally:
         con.close()
@@ -105,6 +108,9 @@ def test_the_copy_holds_the_published_tables_alone_read_only(warehouses, tmp_pat
         writer_tables = {t for (t,) in writer.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert comment and comment == writer.execute(
             "SELECT comment FROM duckdb_tables() WHERE table_name = 'statements'").fetchone()[0]
+        assert column_comment and column_comment == writer.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'completion_learner_course' "
+            "AND column_name = 'active_days'").fetchone()[0]
     finally:
         writer.close()
     assert {"landed_statements", "erasure_tombstones"} <= writer_tables - tables

@@ -1,10 +1,7 @@
--- completion_learner_course
--- grain: one row per (learner_pid, course_id) for every learner with a counted statement in the course
--- depends on: statements, dim_course, fct_problem_attempts, fct_module_completions, dim_rct_assignment
 -- Definitions: contract §4. Module completion needs the course structure; without it the module columns are NULL.
 -- school_pid and arm: the learner's RCT school and arm, NULL for learners outside the trial.
 WITH s AS (
-    SELECT * FROM statements WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
+    SELECT * FROM {{ ref('statements') }} WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
 ),
 activity AS (
     SELECT
@@ -23,12 +20,12 @@ problems AS (
     SELECT learner_pid, course_id,
            count(DISTINCT problem_id)                                   AS problems_attempted,
            count(DISTINCT problem_id) FILTER (WHERE result_success)     AS problems_passed
-    FROM fct_problem_attempts
+    FROM {{ ref('fct_problem_attempts') }}
     GROUP BY learner_pid, course_id
 ),
 modules AS (
     SELECT learner_pid, course_id, count(*) FILTER (WHERE completed) AS modules_completed
-    FROM fct_module_completions
+    FROM {{ ref('fct_module_completions') }}
     GROUP BY learner_pid, course_id
 ),
 outcome AS (
@@ -54,6 +51,6 @@ FROM activity AS a
 LEFT JOIN problems AS p USING (learner_pid, course_id)
 LEFT JOIN modules AS m USING (learner_pid, course_id)
 LEFT JOIN outcome AS o USING (learner_pid, course_id)
-LEFT JOIN dim_course AS c USING (course_id)
-LEFT JOIN dim_rct_assignment AS r USING (learner_pid)
+LEFT JOIN {{ source('lola', 'dim_course') }} AS c USING (course_id)
+LEFT JOIN {{ source('lola', 'dim_rct_assignment') }} AS r USING (learner_pid)
 ORDER BY a.course_id, a.learner_pid

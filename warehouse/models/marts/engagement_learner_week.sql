@@ -1,15 +1,11 @@
--- engagement_learner_week
--- grain: one row per (learner_pid, course_id, week_start) from the learner's first week in the course to the week of
---        max(course end, last activity), zero-filled; weeks start on Monday, local time
--- depends on: statements, completion_learner_course, dim_course, dim_source, fct_problem_attempts, dim_rct_assignment
 -- school_pid and arm: the learner's RCT school and arm, NULL for learners outside the trial.
 WITH span AS (
     SELECT cl.learner_pid, cl.course_id,
-           date_trunc('week', timezone(getvariable('timezone'), least(cl.enrolled_at, cl.first_activity_at)))::DATE AS first_week,
+           date_trunc('week', timezone('{{ var("timezone") }}', least(cl.enrolled_at, cl.first_activity_at)))::DATE AS first_week,
            date_trunc('week', greatest(c.end_date,
-                      timezone(getvariable('timezone'), cl.last_activity_at)::DATE))::DATE                  AS last_week
-    FROM completion_learner_course AS cl
-    LEFT JOIN dim_course AS c USING (course_id)
+                      timezone('{{ var("timezone") }}', cl.last_activity_at)::DATE))::DATE                  AS last_week
+    FROM {{ ref('completion_learner_course') }} AS cl
+    LEFT JOIN {{ source('lola', 'dim_course') }} AS c USING (course_id)
 ),
 weeks AS (
     SELECT learner_pid, course_id, unnest(generate_series(first_week, last_week, INTERVAL 7 DAY))::DATE AS week_start
@@ -20,20 +16,20 @@ course_weeks AS (
            count(*)                                                                          AS n_events,
            count(DISTINCT local_date)                                                        AS active_days,
            count(DISTINCT object_id) FILTER (WHERE verb_name = 'played' AND object_role = 'video') AS videos_played
-    FROM statements
+    FROM {{ ref('statements') }}
     WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
     GROUP BY ALL
 ),
 problem_weeks AS (
     SELECT learner_pid, course_id, week_start, count(DISTINCT problem_id) AS problems_attempted
-    FROM fct_problem_attempts
+    FROM {{ ref('fct_problem_attempts') }}
     GROUP BY ALL
 ),
 handbook_weeks AS (
     -- Per learner, whatever the course: repeated on each of the learner's course rows that week.
     SELECT s.learner_pid, s.week_start, count(*) AS handbook_pages_viewed
-    FROM statements AS s
-    JOIN dim_source AS src ON src.source = s.source AND src.is_handbook
+    FROM {{ ref('statements') }} AS s
+    JOIN {{ source('lola', 'dim_source') }} AS src ON src.source = s.source AND src.is_handbook
     WHERE s.learner_pid IS NOT NULL AND s.verb_category = 'page'
     GROUP BY ALL
 )
@@ -49,5 +45,5 @@ FROM weeks AS w
 LEFT JOIN course_weeks AS cw USING (learner_pid, course_id, week_start)
 LEFT JOIN problem_weeks AS pw USING (learner_pid, course_id, week_start)
 LEFT JOIN handbook_weeks AS hw USING (learner_pid, week_start)
-LEFT JOIN dim_rct_assignment AS r USING (learner_pid)
+LEFT JOIN {{ source('lola', 'dim_rct_assignment') }} AS r USING (learner_pid)
 ORDER BY w.course_id, w.learner_pid, w.week_start

@@ -1,10 +1,9 @@
--- fct_module_completions
--- grain: one row per (learner_pid, course_id, module_id) for each learner with a counted statement in a course that has a structure
--- depends on: statements, dim_course_module, dim_course_item, fct_item_completions
 -- A module is completed when every required item in it is complete or, for a module with no required item,
 -- once any of its items is complete (contract §4).
 WITH pairs AS (
-    SELECT DISTINCT learner_pid, course_id FROM statements WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
+    SELECT DISTINCT learner_pid, course_id
+    FROM {{ ref('statements') }}
+    WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
 ),
 module_items AS (
     SELECT p.learner_pid, p.course_id, m.module_id, m.position,
@@ -13,9 +12,9 @@ module_items AS (
            count(d.item_id)                           AS n_done,
            max(d.completed_at)                        AS last_item_completed_at
     FROM pairs AS p
-    JOIN dim_course_module AS m ON m.course_id = p.course_id
-    LEFT JOIN dim_course_item AS i ON i.course_id = m.course_id AND i.module_id = m.module_id
-    LEFT JOIN fct_item_completions AS d
+    JOIN {{ source('lola', 'dim_course_module') }} AS m ON m.course_id = p.course_id
+    LEFT JOIN {{ source('lola', 'dim_course_item') }} AS i ON i.course_id = m.course_id AND i.module_id = m.module_id
+    LEFT JOIN {{ ref('fct_item_completions') }} AS d
            ON d.learner_pid = p.learner_pid AND d.course_id = p.course_id AND d.item_id = i.item_id
     GROUP BY ALL
 )

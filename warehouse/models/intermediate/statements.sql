@@ -1,13 +1,10 @@
--- statements
--- grain: one row per counted statement: valid, not voided, not itself a voiding statement, unique statement id
--- depends on: stg_statements
 -- A statement is voided when any valid voiding statement targets it, whatever file or run that one came in.
 WITH voided AS (
     SELECT DISTINCT voided_statement_pid AS statement_pid
-    FROM stg_statements
+    FROM {{ ref('stg_statements') }}
     WHERE verb_category = 'voiding' AND voided_statement_pid IS NOT NULL
 )
 SELECT s.* EXCLUDE (voided_statement_pid, statement_json), s.statement_json
-FROM stg_statements AS s
+FROM {{ ref('stg_statements') }} AS s
 ANTI JOIN voided USING (statement_pid)
 WHERE s.verb_category <> 'voiding'
