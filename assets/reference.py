@@ -16,7 +16,7 @@ from warehouse.registry import write_metric_registry
 STRUCTURE_TABLES = ("dim_course", "dim_course_module", "dim_course_item")
 _STRUCTURE_SCHEMAS = {
     "dim_course": {"course_id": pl.String, "title": pl.String, "start_date": pl.Date, "end_date": pl.Date,
-                   "n_modules": pl.Int64},
+                   "n_modules": pl.Int64, "language": pl.String},
     "dim_course_module": {"course_id": pl.String, "module_id": pl.String, "title": pl.String,
                           "position": pl.Int64, "n_items": pl.Int64, "n_required": pl.Int64},
     "dim_course_item": {"course_id": pl.String, "module_id": pl.String, "item_id": pl.String,

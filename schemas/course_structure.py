@@ -34,6 +34,7 @@ class Course(_Strict):
     title: str = ""
     start: date
     end: date
+    language: str | None = None  # the run's language (an RFC 5646 tag); optional in the file
     modules: list[Module]
 
 
@@ -63,7 +64,7 @@ def structure_tables(courses: list[Course]) -> dict[str, list[dict]]:
     return {
         "dim_course": [
             {"course_id": c.course_id, "title": c.title, "start_date": c.start, "end_date": c.end,
-             "n_modules": len(c.modules)} for c in courses
+             "n_modules": len(c.modules), "language": c.language} for c in courses
         ],
         "dim_course_module": [
             {"course_id": c.course_id, "module_id": m.id, "title": m.title, "position": m.position,

@@ -34,6 +34,7 @@ LANDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("object_id", "VARCHAR"),
     ("object_type", "VARCHAR"),
     ("course_id", "VARCHAR"),
+    ("language", "VARCHAR"),  # context.language, an RFC 5646 tag; NULL when absent
     ("timestamp", "TIMESTAMPTZ"),
     ("stored", "TIMESTAMPTZ"),
     ("result_success", "BOOLEAN"),
@@ -105,6 +106,10 @@ def _bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _activities(context: dict) -> list[dict]:
     found = []
     for key in ("parent", "grouping"):
@@ -155,7 +160,8 @@ class RowBuilder:
         result = statement.get("result") or {}
         score = result.get("score") or {}
         result_ext = result.get("extensions") or {}
-        context_ext = (statement.get("context") or {}).get("extensions") or {}
+        context = statement.get("context") or {}
+        context_ext = context.get("extensions") or {}
         object_kind = obj.get("objectType", "Activity")
         pid, from_content = self.statement_pid(statement)
         is_ref = object_kind == "StatementRef"
@@ -170,6 +176,7 @@ class RowBuilder:
             "object_id": self._pz.statement_pid(obj["id"]) if is_ref else obj.get("id") if object_kind == "Activity" else None,
             "object_type": (obj.get("definition") or {}).get("type"),
             "course_id": course_id(statement),
+            "language": _text(context.get("language")),
             "timestamp": statement_time(statement),
             "stored": parse_time(statement.get("stored")),
             "result_success": _bool(result.get("success")),

@@ -98,6 +98,7 @@ class Course:
             "title": self.title,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "language": self.language,
             "modules": [
                 {
                     "id": m.id,

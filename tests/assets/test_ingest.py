@@ -13,7 +13,7 @@ import pytest
 from assets.files import read_file
 from assets.ingest import Mode, land_file_source
 from schemas.pseudonyms import Pseudonymizer
-from schemas.rows import RowBuilder
+from schemas.rows import LANDED_COLUMNS, RowBuilder
 from schemas.validation import check_json
 from warehouse.db import writer
 from warehouse.erasure import erase_learner
@@ -155,6 +155,26 @@ def test_a_warehouse_made_by_an_older_version_gains_the_new_columns(tmp_path, dr
     con.close()
     assert land(tmp_path, drop).loaded == 6
     assert query(tmp_path, "SELECT count(*) FROM landed_statements WHERE warnings IS NOT NULL") == [(6,)]
+
+
+def test_the_statement_language_is_landed(tmp_path):
+    root = tmp_path / "drop"
+    write_ndjson(root / "a.ndjson", [statement(1, context={"language": "fr-FR"}), statement(2)])
+    assert land(tmp_path, root).loaded == 2
+    assert query(tmp_path, "SELECT language FROM landed_statements ORDER BY language NULLS LAST") == [("fr-FR",), (None,)]
+
+
+def test_an_older_warehouse_gains_the_language_column_empty_for_what_it_held(tmp_path):
+    older = ", ".join(f"{name} {kind}" for name, kind in LANDED_COLUMNS if name != "language")
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute(f"CREATE TABLE landed_statements ({older})")
+    con.execute("INSERT INTO landed_statements (statement_pid, source) VALUES ('landed-before', 'mooc')")
+    con.close()
+    root = tmp_path / "drop"
+    write_ndjson(root / "a.ndjson", [statement(1, context={"language": "it"})])
+    assert land(tmp_path, root).loaded == 1
+    assert query(tmp_path, "SELECT statement_pid = 'landed-before', language FROM landed_statements ORDER BY 1") == [
+        (False, "it"), (True, None)]
 
 
 def land_with_retention(tmp_path: Path, root: Path, horizon: datetime, run_id: str):

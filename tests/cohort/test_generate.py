@@ -292,8 +292,9 @@ def test_the_structure_file_has_the_contract_format(cohort: Cohort, written: tup
     assert structure == cohort.structure
     assert [c["course_id"] for c in structure] == [
         f"{LMS}/course/course-v1:AI4T+{lang}+2023_T1" for lang in ("FR", "EN", "IT", "SL", "DE")]
+    assert [c["language"] for c in structure] == ["fr", "en", "it", "sl", "de"]
     for course in structure:
-        assert set(course) == {"course_id", "title", "start", "end", "modules"}
+        assert set(course) == {"course_id", "title", "start", "end", "language", "modules"}
         assert (course["start"], course["end"]) == ("2023-01-09", "2023-03-31") and course["title"]
         key = course["course_id"].rsplit("course-v1:", 1)[1]
         assert [m["position"] for m in course["modules"]] == [1, 2, 3, 4]
