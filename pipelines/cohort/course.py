@@ -60,6 +60,16 @@ _MODULE_PLAN = (
     ("problem", True, 1, "long-fill-in"),
     ("page", False, 3, None),
 )
+# The last module, "going further", has no required item: the contract's rule for such a module (complete once any
+# of its items is) applies to it. Its title is the optional reading's label.
+_BONUS_PLAN = (
+    ("video", False, 0, None),
+    ("page", False, 3, None),
+    ("page", False, 3, None),
+)
+# (module position, video number) of the video hosted outside the LMS: the structure export has no length for it,
+# while the player still reports one in every statement.
+_UNTIMED_VIDEO = (2, 2)
 _BLOCK_TYPE = {"video": "video", "problem": "problem", "page": "html"}
 
 
@@ -69,9 +79,11 @@ class Item:
     type: str  # "video" | "problem" | "page"
     required: bool
     title: str
-    video_length_s: int | None
+    video_length_s: int | None  # what the structure file says; None for a video the export gives no length
     interaction_type: str | None  # problems only; goes into statements, not into the structure file
     prompt: str | None
+    duration_s: int | None = None  # videos: the real length, which the simulated learner watches
+    length_in_context: bool = True  # videos: whether the player reports the length (context `length` extension)
 
 
 @dataclass(frozen=True)
@@ -124,20 +136,23 @@ def _language_run(rng: random.Random, lang: str) -> Course:
     key = f"course-v1:AI4T+{lang.upper()}+{RUN}"
     labels = _ITEM_LABELS[lang]
     modules = []
-    for position, module_title in enumerate(_MODULE_TITLES[lang], start=1):
+    plans = [(title, _MODULE_PLAN) for title in _MODULE_TITLES[lang]] + [(labels[3], _BONUS_PLAN)]
+    for position, (module_title, plan) in enumerate(plans, start=1):
         items = []
         seen: dict[int, int] = {}
-        for kind, required, label_index, interaction in _MODULE_PLAN:
+        for kind, required, label_index, interaction in plan:
             seen[label_index] = seen.get(label_index, 0) + 1
             prompt = _PROMPTS[position - 1][0 if interaction == "choice" else 1] if kind == "problem" else None
+            duration = rng.randint(180, 720) if kind == "video" else None
             items.append(Item(
                 id=_block_id(rng, key, _BLOCK_TYPE[kind]),
                 type=kind,
                 required=required,
                 title=f"{labels[label_index]} {position}.{seen[label_index]}",
-                video_length_s=rng.randint(180, 720) if kind == "video" else None,
+                video_length_s=None if kind == "video" and (position, seen[0]) == _UNTIMED_VIDEO else duration,
                 interaction_type=interaction,
                 prompt=prompt,
+                duration_s=duration,
             ))
         modules.append(Module(_block_id(rng, key, "chapter"), f"{position}. {module_title}", position, tuple(items)))
     return Course(f"{LMS_ROOT}/course/{key}", lang, _COURSE_TITLE[lang], COURSE_START, COURSE_END, tuple(modules))
@@ -150,13 +165,17 @@ def ai4t_courses() -> tuple[Course, ...]:
 
 
 def webinar_course() -> Course:
-    """The live-webinar course: learners navigate it, but the LMS export has no structure for it."""
+    """The live-webinar course: learners navigate it and watch a recording whose player reports no length, but the
+    LMS export has no structure for it."""
     rng = random.Random(_STRUCTURE_SEED + "/webinar")
     key = "course-v1:AI4T+WEBINAR+2023"
     pages = tuple(
         Item(_block_id(rng, key, "html"), "page", False, f"Webinar {n} replay", None, None, None) for n in (1, 2, 3)
     )
-    module = Module(_block_id(rng, key, "chapter"), "AI4T live webinars", 1, pages)
+    module_id = _block_id(rng, key, "chapter")
+    recording = Item(_block_id(rng, key, "video"), "video", False, "Webinar 1 recording", None, None, None,
+                     duration_s=3000, length_in_context=False)
+    module = Module(module_id, "AI4T live webinars", 1, pages + (recording,))
     return Course(f"{LMS_ROOT}/course/{key}", "en", "AI4T webinars", COURSE_START, COURSE_END, (module,))
 
 

@@ -74,6 +74,9 @@ class TruthStatement:
     has_result: bool
     fate: Fate
     stored: datetime | None = None
+    video_time: float | None = None  # result extension `time` of the xAPI video profile
+    video_time_from: float | None = None  # result extension `time-from`
+    video_length: float | None = None  # context extension `length`
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,14 @@ _SECOND_RUN = (0.50, 0.70)
 _SKIP_REQUIRED = 0.025  # a required item left out, so its module stays incomplete
 _READ_OPTIONAL = 0.45
 _NO_REGISTERED = 0.02  # enrolled before the export began: activity without a `registered`
+_REREGISTER = 0.3  # of those who unregister: registered again a few days later
+# What a video player does besides play and pause, each a rule of the watched-segments metric:
+_NO_POSITION = 0.03  # the first `played` has no position: its segment cannot be placed
+_SEEK_WHILE_PLAYING = 0.12  # of interruptions: the playhead dragged while playing, the seek closes the segment
+_RELOAD = 0.04  # of interruptions: the page reloaded while playing (`initialized` again), the segment is lost
+_BREAK = 0.02  # of pauses: a break of exactly 1,800 s or 1,801 s before the next statement
+_TAB_CLOSED = 0.15  # of partial views: the tab closed while playing, nothing closes the last segment
+_OVERSHOOT = 0.25  # of full views: the player's last position a little past the video's length
 _PASS_PERCENT = 70
 _RESPONSES = {
     "fr": ("Je demanderais à mes élèves de comparer la réponse du chatbot avec le manuel.",
@@ -313,6 +324,7 @@ class _Run:
         self.session: st.Session | None = None
         self.t = datetime.combine(course.start, datetime.min.time(), timezone.utc)
         self.best: dict[str, float] = {}
+        self.break_s: int | None = None  # a break of exactly that long before the next statement
         self.n_problems = sum(i.type == "problem" for m in course.modules for i in m.items)
         self.passed = False
 
@@ -320,8 +332,11 @@ class _Run:
         self.out.append(_Emitted(ts, stored, statement))
 
     def _step(self, low_s: float, high_s: float) -> tuple[datetime, datetime]:
-        """Advance the clock; returns (timestamp, stored) of the next statement."""
-        self.t = _later(self.rng, self.t, low_s, high_s)
+        """Advance the clock (by the break when one is pending); returns (timestamp, stored) of the next statement."""
+        if self.break_s is not None:
+            self.t, self.break_s = self.t + timedelta(seconds=self.break_s), None
+        else:
+            self.t = _later(self.rng, self.t, low_s, high_s)
         return self.t, _later(self.rng, self.t, 0.3, 6.0)
 
     def open_session(self, day: date) -> None:
@@ -338,6 +353,13 @@ class _Run:
         session_id = self.session.session_id if verb_id == st.UNREGISTERED else None
         self._emit(st.enrolment(self.actor, self.course, verb_id, ts, stored, session_id), ts, stored)
 
+    def unregister(self, day: date) -> None:
+        """Unregistering; some change their mind and register again, so the latest enrolment statement decides."""
+        self.enrolment(st.UNREGISTERED, day)
+        back = day + timedelta(days=self.rng.randint(1, 10))
+        if self.rng.random() < _REREGISTER and back <= COURSE_END:
+            self.enrolment(st.REGISTERED, back)
+
     def navigate(self, module: Module) -> None:
         ts, stored = self._step(2, 20)
         self._emit(st.module_navigated(self.session, module, ts, stored), ts, stored)
@@ -348,31 +370,48 @@ class _Run:
         self._step(30, 300)
 
     def watch(self, item: Item, to_the_end: bool) -> None:
-        """initialized, played, pauses (some followed by a seek back), then completed or a pause, terminated."""
-        rng, length = self.rng, float(item.video_length_s)
+        """initialized, played, interruptions (see _interrupt), then completed (the player's position sometimes a
+        little past the end) or a pause, terminated; or nothing more when the tab was closed while playing."""
+        rng, length = self.rng, float(item.duration_s)
 
-        def emit(verb_id: str, low_s: float, high_s: float, **playhead: float) -> None:
+        def emit(verb_id: str, low_s: float, high_s: float, **playhead: float | None) -> None:
             ts, stored = self._step(low_s, high_s)
             self._emit(st.video_event(self.session, item, verb_id, ts, stored, **playhead), ts, stored)
 
         emit(st.INITIALIZED, 2, 20)
-        emit(st.PLAYED, 0.5, 3, time=0.0)
+        emit(st.PLAYED, 0.5, 3, time=None if rng.random() < _NO_POSITION else 0.0)
         position, end = 0.0, length if to_the_end else round(rng.uniform(0.1, 0.8) * length, 3)
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4))):
-            cut = round(rng.uniform(position, end), 3)
-            emit(st.PAUSED, cut - position, cut - position + 0.5, time=cut)
-            position = cut
-            if rng.random() < 0.3:
-                back = round(max(0.0, position - rng.uniform(5, 60)), 3)
-                emit(st.SEEKED, 2, 40, time_from=position, time_to=back)
-                position = back
+            position = self._interrupt(emit, position, round(rng.uniform(position, end), 3), end)
             emit(st.PLAYED, 2, 90, time=position)
         if to_the_end:
-            emit(st.COMPLETED, end - position, end - position + 1)
-            emit(st.TERMINATED, 0.2, 2, time=end)
-        else:
+            last = round(end + rng.uniform(0.1, 2.5), 3) if rng.random() < _OVERSHOOT else end
+            emit(st.COMPLETED, last - position, last - position + 1, time=last)
+            emit(st.TERMINATED, 0.2, 2, time=last)
+        elif rng.random() >= _TAB_CLOSED:
             emit(st.PAUSED, end - position, end - position + 1, time=end)
             emit(st.TERMINATED, 1, 30, time=end)
+
+    def _interrupt(self, emit: Callable, position: float, cut: float, end: float) -> float:
+        """What stops playing at `cut`: a seek while playing (forward or back), a reload, or a pause (sometimes a
+        break of exactly 30 min or one second more, sometimes followed by a seek back); returns where play resumes."""
+        rng, played_s = self.rng, cut - position
+        kind = rng.random()
+        if kind < _SEEK_WHILE_PLAYING:
+            target = round(rng.uniform(0.0, end), 3)
+            emit(st.SEEKED, played_s, played_s + 0.5, time_from=cut, time_to=target)
+            return target
+        if kind < _SEEK_WHILE_PLAYING + _RELOAD:
+            emit(st.INITIALIZED, played_s, played_s + 0.5)
+            return cut
+        emit(st.PAUSED, played_s, played_s + 0.5, time=cut)
+        if rng.random() < _BREAK:
+            self.break_s = rng.choice((1800, 1801))
+        if rng.random() < 0.3:
+            back = round(max(0.0, cut - rng.uniform(5, 60)), 3)
+            emit(st.SEEKED, 2, 40, time_from=cut, time_to=back)
+            return back
+        return cut
 
     def solve(self, item: Item) -> None:
         """Up to three checks of a problem; the browser sometimes logs its own `attempted` first."""
@@ -450,7 +489,7 @@ def _simulate_run(rng: random.Random, actor: dict, course: Course, profile: _Pro
     if registers and rng.random() >= profile.p_start:
         quit_day = day + timedelta(days=rng.randint(1, 20))
         if rng.random() < 0.05 and quit_day <= COURSE_END:
-            run.enrolment(st.UNREGISTERED, quit_day)
+            run.unregister(quit_day)
         return
     day += timedelta(days=0 if rng.random() < 0.5 else rng.randint(1, 7))
     done: list[Module] = []
@@ -470,22 +509,26 @@ def _simulate_run(rng: random.Random, actor: dict, course: Course, profile: _Pro
         module = rng.choice(done)
         run.open_session(revisit_day)
         run.navigate(module)
-        for video in rng.sample([i for i in module.items if i.type == "video"], rng.randint(1, 2)):
+        videos = [i for i in module.items if i.type == "video"]
+        for video in rng.sample(videos, rng.randint(1, min(2, len(videos)))):
             run.watch(video, to_the_end=rng.random() < 0.5)
     quit_day = run.day + timedelta(days=rng.randint(1, 20))
     if len(done) < len(course.modules) and rng.random() < 0.07 and quit_day <= COURSE_END:
-        run.enrolment(st.UNREGISTERED, quit_day)
+        run.unregister(quit_day)
 
 
 def _simulate_webinar(rng: random.Random, actor: dict, webinar: Course, out: list[_Emitted]) -> None:
-    """A learner who followed the live webinars: navigated and viewed, with no registration."""
+    """A learner who followed the live webinars: navigated, viewed replays, watched the recording; no registration."""
     run = _Run(rng, actor, webinar, _Profile(1.0, 1.0, 1.0, "", None), out)
     module = webinar.modules[0]
     for _ in range(rng.randint(1, 2)):
         run.open_session(date(2023, 2, 1) + timedelta(days=rng.randint(0, 55)))
         run.navigate(module)
         for item in rng.sample(module.items, rng.randint(1, 2)):
-            run.read(item)
+            if item.type == "video":
+                run.watch(item, to_the_end=False)
+            else:
+                run.read(item)
 
 
 _HANDBOOK_CHAPTERS = (
@@ -613,6 +656,8 @@ def _truth(source: str, file: str, line: int, statement: dict | None, ts: dateti
     home = account["homePage"].rstrip("/") if account else None
     obj = statement.get("object") or {}
     result = statement.get("result") or {}
+    playhead = result.get("extensions") or {}
+    context_extensions = (statement.get("context") or {}).get("extensions") or {}
     return TruthStatement(
         source=source, file=file, line=line, statement_id=statement.get("id"),
         account=(home, account["name"]) if account and home not in _ANONYMOUS else None,
@@ -620,7 +665,8 @@ def _truth(source: str, file: str, line: int, statement: dict | None, ts: dateti
         object_type=(obj.get("definition") or {}).get("type"), course_id=_course_id(statement),
         timestamp=ts, result_success=result.get("success"),
         result_score_scaled=(result.get("score") or {}).get("scaled"), has_result=bool(result), fate=fate,
-        stored=stored,
+        stored=stored, video_time=playhead.get(st.EXT_TIME), video_time_from=playhead.get(st.EXT_TIME_FROM),
+        video_length=context_extensions.get(st.EXT_LENGTH),
     )
 
 

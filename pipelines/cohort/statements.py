@@ -166,20 +166,21 @@ def page_viewed(session: Session, item: Item, ts: datetime, stored: datetime) ->
 
 def video_event(session: Session, item: Item, verb_id: str, ts: datetime, stored: datetime, *,
                 time: float | None = None, time_from: float | None = None, time_to: float | None = None) -> dict:
-    """A statement of the xAPI video profile; the result carries the playhead as each verb needs it."""
-    length = float(item.video_length_s)
+    """A statement of the xAPI video profile; the result carries the playhead as each verb needs it (none when the
+    player reported no position), the context the video's length when the player reports one."""
     result: dict | None
     if verb_id == SEEKED:
         result = {"extensions": {EXT_TIME_FROM: time_from, EXT_TIME_TO: time_to}}
     elif verb_id == COMPLETED:
-        minutes, seconds = divmod(int(length), 60)
-        result = {"extensions": {EXT_TIME: length}, "completion": True, "duration": f"PT{minutes:02d}M{seconds:02d}S"}
-    elif verb_id == INITIALIZED:
+        minutes, seconds = divmod(item.duration_s, 60)
+        result = {"extensions": {EXT_TIME: time}, "completion": True, "duration": f"PT{minutes:02d}M{seconds:02d}S"}
+    elif verb_id == INITIALIZED or time is None:
         result = None
     else:
         result = {"extensions": {EXT_TIME: time}}
     obj = {"definition": {"type": VIDEO_TYPE}, "id": item.id, "objectType": "Activity"}
-    return _erb(session, verb_id, obj, ts, stored, result=result, context_extensions={EXT_LENGTH: length})
+    length = {EXT_LENGTH: float(item.duration_s)} if item.length_in_context else None
+    return _erb(session, verb_id, obj, ts, stored, result=result, context_extensions=length)
 
 
 def problem_attempted(session: Session, item: Item, ts: datetime, stored: datetime) -> dict:

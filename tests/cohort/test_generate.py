@@ -171,10 +171,10 @@ def _check_erb_shape(statement: dict) -> None:
     result = statement.get("result", {})
     kind = obj["definition"]["type"]
     if kind == "https://w3id.org/xapi/video/activity-type/video":
-        length = context["extensions"][VIDEO_EXT + "length"]
-        assert 180 <= length <= 720
+        length = context["extensions"].get(VIDEO_EXT + "length")  # the webinar recording's player reports none
+        assert (length is None and "+WEBINAR+" in obj["id"]) or 180 <= length <= 720
         playhead = result.get("extensions", {})
-        assert all(0 <= v <= length for v in playhead.values())
+        assert all(0 <= v <= (length or 3000) + 2.5 for v in playhead.values())  # a player may overshoot the end
         if verb == VERBS["completed"]:
             assert result["completion"] is True and re.match(r"^PT\d\dM\d\dS$", result["duration"])
         if verb == VERBS["seeked"]:
@@ -297,19 +297,23 @@ def test_the_structure_file_has_the_contract_format(cohort: Cohort, written: tup
         assert set(course) == {"course_id", "title", "start", "end", "language", "modules"}
         assert (course["start"], course["end"]) == ("2023-01-09", "2023-03-31") and course["title"]
         key = course["course_id"].rsplit("course-v1:", 1)[1]
-        assert [m["position"] for m in course["modules"]] == [1, 2, 3, 4]
+        assert [m["position"] for m in course["modules"]] == [1, 2, 3, 4, 5]
         for module in course["modules"]:
             assert set(module) == {"id", "title", "position", "items"}
             assert re.match(rf"^{LMS}/xblock/block-v1:{re.escape(key)}\+type@chapter\+block@[0-9a-f]{{32}}$",
                             module["id"])
             kinds = Counter((i["type"], i["required"]) for i in module["items"])
-            assert kinds == {("video", True): 3, ("problem", True): 2, ("page", True): 1, ("page", False): 1}
+            if module["position"] == 5:  # "going further": no required item
+                assert kinds == {("video", False): 1, ("page", False): 2}
+            else:
+                assert kinds == {("video", True): 3, ("problem", True): 2, ("page", True): 1, ("page", False): 1}
             for item in module["items"]:
                 assert set(item) == {"id", "type", "required", "title", "video_length_s"}
                 block = {"video": "video", "problem": "problem", "page": "html"}[item["type"]]
                 assert re.match(rf"^{LMS}/xblock/block-v1:{re.escape(key)}\+type@{block}\+block@[0-9a-f]{{32}}$",
                                 item["id"])
-                if item["type"] == "video":
+                # The second video of module 2 is hosted outside the LMS: the export has no length for it.
+                if item["type"] == "video" and not item["title"].endswith(" 2.2"):
                     assert 180 <= item["video_length_s"] <= 720
                 else:
                     assert item["video_length_s"] is None
@@ -325,7 +329,8 @@ def test_statement_objects_are_the_structure_ids(cohort: Cohort) -> None:
             i["id"] for m in course["modules"] for i in m["items"]}
         assert truth.object_id in known
     webinar = [t for t in cohort.statements if t.course_id == WEBINAR and t.fate == "counted"]
-    assert webinar and {t.verb_id for t in webinar} == {VERBS["navigated"], VERBS["viewed"]}
+    assert webinar and {VERBS["navigated"], VERBS["viewed"], VERBS["played"]} <= {t.verb_id for t in webinar}
+    assert not {t.verb_id for t in webinar} & {VERBS["registered"], VERBS["completed"]}
 
 
 # ---------------------------------------------------------------------------------------------- people and RCT
