@@ -208,10 +208,10 @@ def statement_pid(statement_id: str, key: bytes) -> str:
 
 
 def _chronology(key: bytes):
-    """Sort key (time, stored, statement_pid); a statement without `stored` sorts after those with one at the same
-    time, as SQL's ascending NULLS LAST does. The latest statement is the last in this order."""
+    """Sort key (time, stored, statement_pid); a statement without `stored` sorts before those with one at the same
+    time, as the warehouse's "latest" rule (stored DESC NULLS LAST) has it. The latest statement is the last here."""
     def order(s: TruthStatement) -> tuple:
-        return _time(s), s.stored is None, s.stored or _time(s), statement_pid(s.statement_id, key)
+        return _time(s), s.stored is not None, s.stored or _time(s), statement_pid(s.statement_id, key)
     return order
 
 
