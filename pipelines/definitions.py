@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.checks import build_expectations_check, build_reconciliation_check
+from assets.checks import build_expectations_checks, build_reconciliation_check
 from assets.landing import build_file_landing_asset, build_lrs_landing_asset, landing_key, lrs_resource_key
 from assets.models import LolaDbtCli, build_model_assets, dbt_project
 from assets.publish import build_publish_asset
@@ -50,7 +50,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
         assets=[*landing, *shared],
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
-            *(build_expectations_check(table) for table in expectation_tables()),
+            build_expectations_checks(expectation_tables()),
         ],
         jobs=[refresh],
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",

@@ -6,6 +6,35 @@ from pipelines.config import Config, ConfigError
 from warehouse.db import PUBLISHED_DB, connect
 
 
+def _funnel(con) -> list[str]:
+    """funnel_course over every course of the structure: learners at each step and their share of the registered."""
+    rows = con.execute("""
+        SELECT step, sum(learners),
+               sum(learners) / nullif((SELECT sum(learners) FROM funnel_course WHERE step = 'registered'), 0)
+        FROM funnel_course GROUP BY step ORDER BY min(step_order), step""").fetchall()
+    return ["funnel, all courses of the structure (pairs meeting each step; share of the registered):"] + [
+        f"  {step:<22} {learners:>7,}  {'' if share is None else f'{share:6.1%}'}" for step, learners, share in rows]
+
+
+def _arms(con) -> list[str]:
+    """rct_outcomes_arm, the arms side by side per course (intention to treat: every assigned teacher counts)."""
+    arms = [arm for (arm,) in con.execute("SELECT DISTINCT arm FROM rct_outcomes_arm ORDER BY arm").fetchall()]
+    if not arms:
+        return []
+    lines = ["trial, intention to treat (completed / teachers assigned, per arm):",
+             "  " + f"{'course (language)':<46}" + "".join(f"{arm:>22}" for arm in arms)]
+    for course, language, *cells in con.execute(f"""
+            SELECT o.course_id, any_value(c.language),
+                   {', '.join(f"any_value(o.completed || '/' || o.teachers_assigned || ' ' || "
+                              f"printf('%5.1f%%', 100 * o.completion_rate)) FILTER (WHERE o.arm = '{arm}')"
+                              for arm in arms)}
+            FROM rct_outcomes_arm o LEFT JOIN dim_course_run c USING (course_id)
+            GROUP BY o.course_id ORDER BY o.course_id""").fetchall():
+        name = f"{course.rstrip('/').rsplit('/', 1)[-1]} ({language or '?'})"
+        lines.append("  " + f"{name[:46]:<46}" + "".join(f"{cell or '':>22}" for cell in cells))
+    return lines
+
+
 def summarize(config: Config) -> str:
     path = config.published_dir / PUBLISHED_DB
     if not path.exists():
@@ -29,24 +58,7 @@ def summarize(config: Config) -> str:
             "SELECT count(*), count(DISTINCT learner_pid), count(DISTINCT course_id) "
             "FROM completion_learner_course").fetchone()
         lines.append(f"learner-course pairs: {pairs:,} ({learners:,} learners in {courses} course(s))")
-        lines.append("completion by module position (share of the pairs whose course has a structure):")
-        for position, done, total in con.execute("""
-            SELECT position, count(*) FILTER (WHERE completed), count(*)
-            FROM fct_module_completions GROUP BY position ORDER BY position""").fetchall():
-            lines.append(f"  module {position}: {done / total:6.1%} ({done:,} of {total:,})")
-        completed, passed = con.execute(
-            "SELECT count(*) FILTER (WHERE completed), count(*) FILTER (WHERE passed) FROM completion_learner_course"
-        ).fetchone()
-        lines.append(f"pairs with the course completed: {completed:,}; passed: {passed:,}")
-        arms = con.execute("""
-            SELECT a.arm, count(DISTINCT a.learner_pid), count(DISTINCT c.learner_pid),
-                   count(DISTINCT c.learner_pid) FILTER (WHERE c.completed)
-            FROM dim_rct_assignment a LEFT JOIN completion_learner_course c USING (learner_pid)
-            GROUP BY a.arm ORDER BY a.arm""").fetchall()
-        if arms:
-            lines.append("trial teachers by arm (dim_rct_assignment):")
-            lines += [f"  {arm:<10} {teachers:>5,} teachers, {active:>5,} active in the MOOC, "
-                      f"{completed:>5,} completed a course" for arm, teachers, active, completed in arms]
+        lines += _funnel(con) + _arms(con)
     finally:
         con.close()
     lines += [

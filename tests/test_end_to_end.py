@@ -6,6 +6,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ import pytest
 
 from pipelines.cohort import build_cohort
 from tests.scan import canaries_found
+from warehouse import project
 from tests.reference_metrics import expected_completion, expected_engagement_weeks, expected_rct
 
 LOLA = str(Path(sys.executable).with_name("lola"))
@@ -143,8 +145,13 @@ def test_the_refresh_report_and_summary(demo):
     root, _, report = demo
     assert ALL_CHECKS_PASSED.search(report), report
     summary = run("summary", cwd=root).stdout
-    assert "module 1:" in summary and "learner-course pairs:" in summary
-    assert re.search(r"treatment +\d+ teachers, +[1-9]\d* active in the MOOC", summary), summary
+    assert "learner-course pairs:" in summary
+    (registered,), = [tuple(r.values()) for r in table(root, "SELECT sum(learners) FROM funnel_course "
+                                                               "WHERE step = 'registered'")]
+    assert re.search(rf"registered +{registered:,} +100\.0%", summary), summary
+    assert "module_1_completed" in summary
+    arms = table(root, "SELECT arm, sum(teachers_assigned) AS n FROM rct_outcomes_arm GROUP BY arm ORDER BY arm")
+    assert re.search(r"course \(language\) +" + " +".join(a["arm"] for a in arms), summary), summary
 
 
 def pseudonymized(root: Path, csv_path: Path, column: str, kind: str = "learner") -> list[dict]:
@@ -241,3 +248,12 @@ def test_no_raw_identifier_reaches_any_file_or_table(demo):
     assert any(p.suffix == ".duckdb" for p in written) and any(".dagster" in p.parts for p in written)
     found = canaries_found(written, canaries)
     assert not found, found[:5]
+
+
+def test_the_models_unit_tests_pass(demo, tmp_path):
+    """dbt's unit tests (the models' YAML: segments, sessions, funnel...) run here once, not in every refresh."""
+    root, _, _ = demo
+    project.run(["test", "--select", "test_type:unit"], root / "warehouse" / "lola.duckdb", "Europe/Paris",
+                tmp_path / "dbt", tmp_path / "dbt" / "target")
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    assert len(results) >= 10 and all(r["status"] == "pass" for r in results)

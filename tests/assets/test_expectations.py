@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from assets.expectations import run_suite, suite_for
+from assets.expectations import SuiteRunner, suite_for
 from warehouse.registry import expectation_tables, table
 
 T0, T1 = datetime(2023, 1, 10, tzinfo=timezone.utc), datetime(2023, 1, 20, tzinfo=timezone.utc)
@@ -36,7 +36,7 @@ def test_each_range_and_at_least_of_the_yaml_is_an_expectation():
 
 @pytest.mark.parametrize("column, value", [("grade", 1.5), ("active_days", 10), ("problems_passed", 3)])
 def test_a_row_outside_what_the_yaml_allows_fails_the_suite(column, value):
-    assert all(o.success for o in run_suite(table("completion_learner_course"), pd.DataFrame([GOOD])))
-    outcomes = run_suite(table("completion_learner_course"), pd.DataFrame([GOOD, {**GOOD, column: value}]))
+    assert all(o.success for o in SuiteRunner().run(table("completion_learner_course"), pd.DataFrame([GOOD])))
+    outcomes = SuiteRunner().run(table("completion_learner_course"), pd.DataFrame([GOOD, {**GOOD, column: value}]))
     failed = [o for o in outcomes if not o.success]
     assert len(failed) == 1 and column in failed[0].expectation and failed[0].unexpected == 1, failed
