@@ -73,14 +73,14 @@ def _outcome(result: dg.AssetCheckResult) -> CheckOutcome:
 
 
 def _failure(run_results: Path, output: str) -> dg.Failure:
-    """What failed in the build, in one line for `lola refresh`'s report: from the build's run_results.json, else
-    (dbt stopped before running anything: a project error) from dbt's log."""
-    if not run_results.is_file():
+    """What failed in the build, in one line for `lola refresh`'s report: the failed tests and models of the build's
+    run_results.json, else (dbt stopped before running any: a project error) dbt's last error line."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.is_file() else []
+    failed = [f"{r['unique_id'].split('.')[2]} {r['status']}: {' '.join((r['message'] or '').split())[:300]}"
+              for r in results if r["status"] in ("fail", "error")]
+    if not failed:
         errors = [line.strip() for line in output.splitlines() if "error" in line.lower()]
         return dg.Failure(description=f"dbt build failed: {errors[-1] if errors else 'see the run log (lola dev)'}")
-    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
-    failed = [f"{r['unique_id'].split('.')[2]} {r['status']}: {(r['message'] or '').strip().splitlines()[0]}"
-              for r in results if r["status"] in ("fail", "error")]
     skipped = sum(r["status"] == "skipped" and r["unique_id"].startswith("model.") for r in results)
     return dg.Failure(description=f"dbt build: {'; '.join(failed)}; {skipped} model(s) after it not rebuilt")
 

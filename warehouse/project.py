@@ -69,7 +69,7 @@ def manifest_is_current(state_dir: Path) -> bool:
 
 def run(args: list[str], warehouse_path: Path, timezone: str, state_dir: Path, target: Path) -> None:
     """Run a dbt command on the project to its end, its artifacts in `target`; DbtFailed when it fails."""
-    command = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+    command = [DBT, "--no-use-colors", *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                "--target-path", str(target), "--log-path", str(state_dir / "logs"),
                "--vars", dbt_vars(warehouse_path, timezone)]
     done = subprocess.run(command, capture_output=True, text=True,
