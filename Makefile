@@ -41,4 +41,4 @@ docs: $(STAMP)
 clean:
 	@# the analysts' copy is read-only: its folders must be made writable before their files can go
 	@chmod -R u+w warehouse/published 2>/dev/null || true
-	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/published .dagster .lola/dbt
+	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/*.lock warehouse/published .dagster .lola/dbt
