@@ -32,9 +32,10 @@ def _user_error_types() -> tuple[type[Exception], ...]:
     from schemas.course_structure import StructureError
     from schemas.pseudonyms import PseudonymKeyError
     from warehouse.key_check import KeyMismatch
+    from warehouse.release.build import ReleaseRefused
 
-    return (AssignmentError, ConfigError, ErasureError, KeyMismatch, PseudonymKeyError, RotationError,
-            StructureError, UnreadableInput)
+    return (AssignmentError, ConfigError, ErasureError, KeyMismatch, PseudonymKeyError, ReleaseRefused,
+            RotationError, StructureError, UnreadableInput)
 
 
 def user_errors(command):
@@ -251,6 +252,32 @@ def rotate_key(config_path: str | None) -> None:
     exit_code, report = rotate(config, _dagster_home(config))
     click.echo(report, err=exit_code != EXIT_OK)
     sys.exit(exit_code)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(), required=True,
+              help="Folder to write the release into: new, empty, or an earlier release (replaced).")
+@click.option("--seed", type=int, default=None,
+              help="Draws the release ids: the same seed and warehouse rebuild the same bytes (default: a fresh one).")
+@click.option("--k", "k", type=int, default=5, show_default=True,
+              help="Each group of ids sharing quasi-identifiers holds at least k ids (5 at least).")
+@config_option
+@user_errors
+def release(out_dir: str, seed: int | None, k: int, config_path: str | None) -> None:
+    """Write the open-data release (contract §5) from the analysts' copy: anonymized CSV tables, datapackage.json,
+    codebook, datasheet, CITATION.cff, disclosure report and SHA256SUMS, ready to publish under CC BY 4.0.
+
+    Quasi-identifiers are generalized and, where needed, rows suppressed until every group holds k ids, and sensitive
+    fields are kept 2-diverse in each group; the written files are checked again before the folder is put in place.
+    Exit 0; 1 when a disclosure check fails (nothing written); 2 on bad input (k below 5, a folder holding other
+    files, no analysts' copy).
+    """
+    from pipelines.release import run_release
+
+    config = _config(config_path)
+    outcome = run_release(config, _dagster_home(config), Path(out_dir), seed, k)
+    click.echo(outcome.report, err=outcome.exit_code != EXIT_OK)
+    sys.exit(outcome.exit_code)
 
 
 @main.command()

@@ -12,8 +12,9 @@ from assets.landing import build_file_landing_asset, build_lrs_landing_asset, la
 from assets.models import LolaDbtCli, build_model_assets, dbt_project
 from assets.publish import build_publish_asset
 from assets.reference import build_metric_registry_asset, build_rct_assignment_asset, build_reference_assets
+from assets.release import build_release_asset
 from pipelines.config import Config, Source, load_config
-from pipelines.resources import LrsResource, PseudonymKeyResource, WarehouseResource
+from pipelines.resources import LrsResource, PseudonymKeyResource, PublishedCopyResource, WarehouseResource
 from pipelines.run_hygiene import build_orphaned_runs_sensor
 from pipelines.sensors import build_file_drop_sensor
 from schemas.pseudonyms import KEY_ENV_VAR
@@ -21,6 +22,7 @@ from warehouse.project import DBT
 from warehouse.registry import expectation_tables
 
 REFRESH_JOB = "refresh"
+RELEASE_JOB = "release"
 CONFIG_ENV_VAR = "LOLA_CONFIG"
 
 
@@ -39,20 +41,26 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
     models = build_model_assets((landing_key(s.name) for s in config.sources), config.dbt_state_dir,
                                 config.warehouse_path, config.timezone)
     registry = build_metric_registry_asset()
+    publish = build_publish_asset([*models.keys, registry.key])
     shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
               build_rct_assignment_asset(config.rct, config.anonymous_homepages), registry,
-              models, build_publish_asset([*models.keys, registry.key])]
+              models, publish]
     shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
+    release = build_release_asset(publish.key)
     # One process per run: the warehouse resource holds the writer lock for the whole run (warehouse.lock).
-    refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
+    refresh = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.assets(release),
+                                  executor_def=dg.in_process_executor,
                                   description="Ingest → validate → pseudonymize → warehouse → checks → analysts' copy.")
+    release_job = dg.define_asset_job(RELEASE_JOB, selection=dg.AssetSelection.assets(release),
+                                      executor_def=dg.in_process_executor,
+                                      description="The open-data release, from the analysts' copy (on demand).")
     return dg.Definitions(
-        assets=[*landing, *shared],
+        assets=[*landing, *shared, release],
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
             build_expectations_checks(expectation_tables()),
         ],
-        jobs=[refresh],
+        jobs=[refresh, release_job],
         schedules=[dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule="0 2 * * *",
                                          execution_timezone=config.timezone,
                                          default_status=dg.DefaultScheduleStatus.STOPPED)],
@@ -64,6 +72,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,
                                            published_dir=str(config.published_dir),
                                            lock_wait_seconds=config.lock_wait_seconds),
+            "published": PublishedCopyResource(published_dir=str(config.published_dir), timezone=config.timezone),
             "pseudonym_key": PseudonymKeyResource(env_var=key_env_var),
             "dbt": LolaDbtCli(project_dir=dbt_project(config.dbt_state_dir), dbt_executable=DBT),
             **{lrs_resource_key(s.name): LrsResource.of(s) for s in config.sources if s.kind == "lrs"},

@@ -1,4 +1,5 @@
-"""Resources: one per outside system the assets touch (the warehouse file, the pseudonymization key, each LRS)."""
+"""Resources: one per outside system the assets touch (the warehouse file, its analysts' copy, the pseudonymization
+key, each LRS)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def publish(self, tables: list[str]) -> Path:
         return db.publish(Path(self.path), Path(self.published_dir), tables)
+
+
+class PublishedCopyResource(dg.ConfigurableResource):
+    """The analysts' read-only copy of the warehouse, which the open-data release is made from. Reading it takes no
+    writer lock: a release can run while a refresh writes."""
+
+    published_dir: str
+    timezone: str
 
 
 class PseudonymKeyResource(dg.ConfigurableResource):
