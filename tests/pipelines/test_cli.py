@@ -30,7 +30,8 @@ def assert_one_line_error(result, code: int = 2):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["refresh"], ["summary"], ["dev"]])
+@pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["refresh"], ["release"], ["summary"],
+                                     ["dev"]])
 def test_every_command_has_help(command):
     result = lola(*command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout
