@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # The demo's key: LOLA_PSEUDONYM_KEY when set, else a local key file made once (never committed: .lola/ is ignored).
 DEMO_KEY := .lola/key
+# The demo's open-data release (contract §5), made from the analysts' copy at the end of `make demo`.
+DEMO_RELEASE := release
 
 .PHONY: demo test dev docs clean
 
@@ -24,7 +26,9 @@ demo: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY))}" && \
 	  $(BIN)/lola generate --out data && \
 	  $(BIN)/lola refresh --all && \
-	  echo && $(BIN)/lola summary
+	  echo && $(BIN)/lola summary && \
+	  echo && $(BIN)/lola release --out $(DEMO_RELEASE) && \
+	  echo "  open $(DEMO_RELEASE)/datasheet.md: what the open-data release holds and how it was anonymized"
 
 test: $(STAMP)
 	@# The integration tests' real Ralph LRS lives in its own venv (.venv-ralph), made once, before the tests run.
@@ -41,4 +45,4 @@ docs: $(STAMP)
 clean:
 	@# the analysts' copy is read-only: its folders must be made writable before their files can go
 	@chmod -R u+w warehouse/published 2>/dev/null || true
-	rm -rf data warehouse/*.duckdb warehouse/*.wal warehouse/*.lock warehouse/published .dagster .lola/dbt
+	rm -rf data $(DEMO_RELEASE) warehouse/*.duckdb warehouse/*.wal warehouse/*.lock warehouse/published .dagster .lola/dbt
