@@ -222,7 +222,7 @@ def test_dagster_dev_shows_the_assets(demo):
             except (httpx.HTTPError, KeyError, TypeError, ValueError):
                 time.sleep(1)
         assert {"landing/mooc", "landing/handbook", "statements", "completion_learner_course",
-                "engagement_learner_week", "analyst_copy"} <= keys
+                "engagement_learner_week", "analyst_copy", "open_data_release"} <= keys
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=60)
