@@ -7,7 +7,7 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from warehouse.release.hierarchies import HIERARCHIES
 
@@ -41,17 +41,16 @@ class ReleaseColumn(_Strict):
 
 
 class ReleaseTable(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     name: str
-    from_: str
+    from_: str = Field(alias="from")  # the SQL file beside release.yml that selects the table's rows
     grain: str
     description: str
     primary_key: tuple[str, ...]
     foreign_key: str | None = None  # the table whose release_id this table's refers to
     group_by: tuple[str, ...] = ()  # columns that, with the id's quasi-identifiers, group rows for ℓ-diversity
     columns: tuple[ReleaseColumn, ...]
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
-                              alias_generator=lambda name: "from" if name == "from_" else name)
 
     def with_role(self, role: str) -> list[ReleaseColumn]:
         return [c for c in self.columns if c.role == role]
