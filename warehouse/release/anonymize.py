@@ -131,7 +131,8 @@ def _release(con: duckdb.DuckDBPyConnection, table: ReleaseTable, kept: str, gro
         diverse = f"count(DISTINCT {column.name}) OVER (PARTITION BY {partition}) >= {L_DIVERSITY}"
         if column.follows:
             source, source_column = column.follows.split(".")
-            # Blank it wherever the column it follows is blank for the whole group of its id (kept in released_).
+            # Also blank where the column it follows was blanked for ℓ (known in kept_, blank in released_): it would
+            # tell that column back.
             diverse += (f" AND release_id NOT IN (SELECT release_id FROM released_{source} r "
                         f"JOIN kept_{source} k USING (release_id) "
                         f"WHERE r.{source_column} IS NULL AND k.{source_column} IS NOT NULL)")
