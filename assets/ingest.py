@@ -13,11 +13,17 @@ the source lands. An LRS is read from its watermark on `stored`, which moves in 
 from __future__ import annotations
 
 import enum
+import hashlib
+import multiprocessing
+import multiprocessing.pool
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from multiprocessing.pool import AsyncResult
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,10 +37,25 @@ from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
 from warehouse.erasure import tombstones
 
-BATCH_ROWS = 2_000  # small: DuckDB inserts while an LRS's next page is fetched
+CHUNK_STATEMENTS = 4_000     # statements a worker judges at a time
+MAX_WORKERS = 4
+CHUNKS_IN_FLIGHT = 4         # chunks read ahead of the workers: bounds the raw bytes held in memory
+STAGED_ROWS_TO_SETTLE = 100_000  # rows staged before they are de-duplicated against the warehouse and moved in
 _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float64, "JSON": pl.String,
-                 "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "VARCHAR[]": pl.List(pl.String)}
-LANDED_SCHEMA = {name: _POLARS_TYPES[kind] for name, kind in LANDED_COLUMNS}
+                 "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "VARCHAR[]": pl.List(pl.String), "BIGINT": pl.Int64}
+# What a worker makes of a chunk: rows of valid statements, and holds (statements to quarantine, with their reasons).
+# `seq` is the statement's place in the run, so that the first of two copies is the one kept, as read.
+STAGED_COLUMNS = (("seq", "BIGINT"), ("raw_sha256", "VARCHAR"), ("location", "VARCHAR"),
+                  *(column for column in LANDED_COLUMNS if column[0] != "run_id"))
+HOLD_COLUMNS = (("seq", "BIGINT"), ("location", "VARCHAR"), ("raw_sha256", "VARCHAR"), ("reasons", "VARCHAR[]"),
+                ("statement_pid", "VARCHAR"), ("statement_json", "JSON"))
+
+
+def _polars_schema(columns: tuple[tuple[str, str], ...]) -> dict[str, pl.DataType]:
+    return {name: _POLARS_TYPES[kind] for name, kind in columns}
+
+
+STAGED_SCHEMA, HOLD_SCHEMA = _polars_schema(STAGED_COLUMNS), _polars_schema(HOLD_COLUMNS)
 
 
 class SourceUnavailable(RuntimeError):
@@ -70,121 +91,209 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What happens to one statement read."""
+class Judged:
+    """A chunk of statements, judged one by one: what needs no other statement to decide."""
 
-    row: dict | None = None
-    reasons: tuple[str, ...] = ()
-    duplicate: bool = False
-    erased: bool = False
-    expired: bool = False
+    rows: pl.DataFrame   # STAGED_COLUMNS: valid statements, pseudonymized (duplicates not yet known)
+    holds: pl.DataFrame  # HOLD_COLUMNS: statements to quarantine, scrubbed
+    erased: int = 0
+    expired: int = 0
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The per-statement work, the only part that sees raw statements: validate, then pseudonymize and scrub.
+    Run in worker processes for a large input; what it returns is already safe to write."""
+
+    source: str
+    rows: RowBuilder
+    horizon: datetime | None  # statements older than this are past the retention
+    check: Callable[[bytes], ParsedCheck]
+
+    def chunk(self, statements: list[tuple[int, str, bytes]]) -> Judged:
+        rows, holds, erased, expired = [], [], 0, 0
+        for seq, location, data in statements:
+            parsed = self.check(data)
+            check = parsed.check
+            # An erased person's statements are not kept in any form, quarantine copies included.
+            if isinstance(parsed.value, dict) and self.rows.is_erased(parsed.value.get("actor")):
+                erased += 1
+                continue
+            raw_sha256 = hashlib.sha256(data).hexdigest()
+            moment = statement_time(check.statement) if check.valid else None
+            if check.valid and moment is not None and self.horizon is not None and moment < self.horizon:
+                expired += 1
+            elif check.valid and moment is not None:
+                row = self.rows.row(check.statement, self.source, content_sha256(parsed.value), check.warnings)
+                rows.append((seq, raw_sha256, location, *(row[name] for name in LANDED_NAMES)))
+            else:
+                reasons = check.errors or [
+                    "timestamp: the statement has neither timestamp nor stored, so its time is unknown"]
+                # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
+                holds.append(self.hold(seq, location, raw_sha256, reasons,
+                                       check.statement if check.statement is not None else parsed.value))
+        return Judged(pl.DataFrame(rows, schema=STAGED_SCHEMA, orient="row"),
+                      pl.DataFrame(holds, schema=HOLD_SCHEMA, orient="row"), erased, expired)
+
+    def hold(self, seq: int, location: str, raw_sha256: str, reasons: list[str], value: object) -> tuple:
+        statement_id = value.get("id") if isinstance(value, dict) else None
+        return (seq, location, raw_sha256, reasons,
+                self.rows.statement_pid(value)[0] if isinstance(statement_id, str) else None,
+                None if value is None else self.rows.scrubbed_json(value))
+
+
+LANDED_NAMES = tuple(name for name, _ in STAGED_COLUMNS[3:])
+_judge: Judge | None = None  # a worker process's judge, set when the worker starts
+
+
+def _judge_in_worker(statements: list[tuple[int, str, bytes]]) -> Judged:
+    return _judge.chunk(statements)
+
+
+def _start_worker(judge: Judge) -> None:
+    global _judge
+    _judge = judge
 
 
 class Lander:
+    """Lands a source's statements into `report`. Each statement is judged on its own by the Judge, in worker
+    processes once the source is more than a chunk; what depends on other statements (duplicates, id conflicts, the
+    same rejected body read again) is settled in DuckDB, set against set, so memory does not grow with what was
+    landed before.
+
+    A duplicate is a statement already landed (same id, same content) or read earlier in the run; a statement
+    whose id was landed or read earlier with other content is quarantined as a conflict. A rejected body already
+    in quarantine is a duplicate, so that a run's quarantine rows are as many as it counts quarantined."""
+
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, row_builder: RowBuilder, run_id: str,
-                 horizon: datetime | None = None, max_statement_bytes: int = MAX_STATEMENT_BYTES):
+                 report: IngestReport, horizon: datetime | None = None,
+                 max_statement_bytes: int = MAX_STATEMENT_BYTES, check: Callable[[bytes], ParsedCheck] = check_json):
         self._con = con
         self._source = source
-        self._rows = row_builder
         self._run_id = run_id
-        self._horizon = horizon  # statements older than this are past the retention
+        self._report = report
         self._max_bytes = max_statement_bytes
         row_builder.leave_out(tombstones(con))
-        # Content hash of every statement id already landed, for duplicate and conflict detection.
-        self._seen: dict[str, str] = dict(con.execute(
-            "SELECT statement_pid, content_sha256 FROM landed_statements").fetchall())
-        self._quarantined = {r[0] for r in con.execute(
-            "SELECT raw_sha256 FROM quarantine WHERE source = ?", [source]).fetchall()}
-        self._batch: list[dict] = []
-        self._quarantine: list[dict] = []
+        self._judge = Judge(source, row_builder, horizon, check)
+        self._pool: multiprocessing.pool.Pool | None = None
+        self._chunk: list[tuple[int, str, bytes]] = []  # statements read, not yet judged; files and pages share it
+        self._chunk_received_at = datetime.now(timezone.utc)
+        self._chunks = 0
+        self._seq = 0  # statements read so far in this run
+        self._pending: deque[tuple[AsyncResult | Judged, datetime]] = deque()
+        self._staged = 0
+        for table, columns in (("staged_rows", STAGED_COLUMNS), ("staged_holds", HOLD_COLUMNS)):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} "
+                        f"({', '.join(f'{name} {kind}' for name, kind in columns)}, received_at TIMESTAMPTZ)")
 
-    def judge(self, raw: RawStatement, parsed: ParsedCheck) -> Verdict:
-        check = parsed.check
-        # An erased person's statements are not kept in any form, quarantine copies included.
-        if isinstance(parsed.value, dict) and self._rows.is_erased(parsed.value.get("actor")):
-            return Verdict(erased=True)
-        if not check.valid:
-            return Verdict(reasons=tuple(check.errors))
-        statement = check.statement
-        moment = statement_time(statement)
-        if moment is None:
-            return Verdict(reasons=("timestamp: the statement has neither timestamp nor stored, so its time is unknown",))
-        if self._horizon is not None and moment < self._horizon:
-            return Verdict(expired=True)
-        digest = content_sha256(parsed.value)
-        pid, _ = self._rows.statement_pid(statement)
-        known = self._seen.get(pid)
-        if known == digest:
-            return Verdict(duplicate=True)
-        if known is not None:
-            return Verdict(reasons=(f"id: conflicts with a statement already loaded under this id with other content "
-                                    f"(content sha256 {known} loaded, {digest} here)",))
-        self._seen[pid] = digest
-        return Verdict(row=self._rows.row(statement, self._source, digest, check.warnings))
+    def __enter__(self) -> Lander:
+        return self
 
-    def land(self, raws: Iterable[RawStatement | OversizedStatement], report: IngestReport,
-             check: Callable[[bytes], ParsedCheck]) -> None:
-        received_at = datetime.now(timezone.utc)
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+        with suppress(duckdb.Error):  # a failed transaction has dropped them already
+            self._con.execute("DROP TABLE IF EXISTS staged_rows; DROP TABLE IF EXISTS staged_holds")
+
+    def land(self, raws: Iterable[RawStatement | OversizedStatement]) -> None:
+        """Read statements in; an UnreadableInput from `raws` leaves those read before it counted and landing."""
         for raw in raws:
-            report.read += 1
+            self._report.read += 1
+            self._seq += 1
             if isinstance(raw, RawStatement) and len(raw.data) > self._max_bytes:
                 raw = OversizedStatement(raw.location, len(raw.data), raw.raw_sha256)
             if isinstance(raw, OversizedStatement):  # never decoded: no scrubbed copy can be made
                 reason = (f"$: the statement is {raw.size:,} bytes, over the maximum of {self._max_bytes:,} "
                           "(max_statement_bytes)")
-                self._hold(report, raw.location, raw.raw_sha256, (reason,), None, received_at)
+                holds = pl.DataFrame([(self._seq, raw.location, raw.raw_sha256, [reason], None, None)],
+                                     schema=HOLD_SCHEMA, orient="row")
+                self._pending.append((Judged(pl.DataFrame(schema=STAGED_SCHEMA), holds), datetime.now(timezone.utc)))
                 continue
-            parsed = check(raw.data)
-            verdict = self.judge(raw, parsed)
-            if verdict.duplicate:
-                report.duplicates += 1
-            elif verdict.erased:
-                report.erased += 1
-            elif verdict.expired:
-                report.expired += 1
-            elif verdict.row is not None:
-                report.loaded += 1
-                self._batch.append({**verdict.row, "run_id": self._run_id})
-                if len(self._batch) >= BATCH_ROWS:
-                    self._flush()
-            else:
-                # Quarantine keeps the statement as read, so what a bend drops (an exam attempt id) stays dropped.
-                read = parsed.check.statement if parsed.check.statement is not None else parsed.value
-                self._hold(report, raw.location, raw.raw_sha256, verdict.reasons, read, received_at)
+            if not self._chunk:
+                self._chunk_received_at = datetime.now(timezone.utc)
+            self._chunk.append((self._seq, raw.location, raw.data))
+            if len(self._chunk) >= CHUNK_STATEMENTS:
+                self._submit()
 
-    def _hold(self, report: IngestReport, location: str, raw_sha256: str, reasons: tuple[str, ...], value: object,
-              received_at: datetime) -> None:
-        """Quarantine a rejected statement, once per body: the same bytes read again (a repeated line, a day read
-        again with --date) are a duplicate, so every run has as many quarantine rows as it counts quarantined."""
-        if raw_sha256 in self._quarantined:
-            report.duplicates += 1
-            return
-        report.quarantined += 1
-        self._quarantined.add(raw_sha256)
-        statement_id = value.get("id") if isinstance(value, dict) else None
-        self._quarantine.append({
-            "source": self._source, "location": location, "received_at": received_at,
-            "reasons": list(reasons), "raw_sha256": raw_sha256,
-            "statement_pid": self._rows.statement_pid(value)[0] if isinstance(statement_id, str) else None,
-            "statement_json": None if value is None else self._rows.scrubbed_json(value),
-            "run_id": self._run_id,
-        })
+    def _submit(self) -> None:
+        """The first chunk is judged here; a second one means a large source, worth the workers' start."""
+        self._chunks += 1
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if self._chunks == 2 and workers > 1:
+            # Spawned, not forked: a fork copies polars' and DuckDB's thread pools mid-state and can hang.
+            self._pool = multiprocessing.get_context("spawn").Pool(workers, _start_worker, (self._judge,))
+        chunk, self._chunk = self._chunk, []
+        judged = self._pool.apply_async(_judge_in_worker, (chunk,)) if self._pool else self._judge.chunk(chunk)
+        self._pending.append((judged, self._chunk_received_at))
+        while len(self._pending) > CHUNKS_IN_FLIGHT:
+            self._stage(*self._pending.popleft())
 
-    def _flush(self) -> None:
-        if self._batch:
-            frame = pl.DataFrame(self._batch, schema=LANDED_SCHEMA, orient="row")
-            self._con.execute("INSERT INTO landed_statements BY NAME SELECT * FROM frame")
-            self._batch.clear()
-        if self._quarantine:
-            frame = pl.DataFrame(self._quarantine, schema={
-                "source": pl.String, "location": pl.String, "received_at": pl.Datetime("us", "UTC"),
-                "reasons": pl.List(pl.String), "raw_sha256": pl.String, "statement_pid": pl.String,
-                "statement_json": pl.String, "run_id": pl.String}, orient="row")
-            self._con.execute("INSERT INTO quarantine BY NAME SELECT * FROM frame")
-            self._quarantine.clear()
+    def _stage(self, judged: AsyncResult | Judged, received_at: datetime) -> None:
+        judged = judged.get() if isinstance(judged, AsyncResult) else judged
+        self._report.erased += judged.erased
+        self._report.expired += judged.expired
+        for table, frame in (("staged_rows", judged.rows), ("staged_holds", judged.holds)):
+            if frame.height:
+                self._con.execute(f"INSERT INTO {table} SELECT *, ? FROM frame", [received_at])
+        self._staged += judged.rows.height
+        if self._staged >= STAGED_ROWS_TO_SETTLE:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Move the staged rows in: new ids are loaded, copies counted as duplicates, conflicts and rejected bodies
+        quarantined once each; then the stage is emptied."""
+        con = self._con
+        # Each staged id is compared with the content landed under it, else with its first copy read.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE staged_verdicts AS
+            WITH firsts AS (
+                SELECT statement_pid, min(seq) AS first_seq, arg_min(content_sha256, seq) AS first_sha256
+                FROM staged_rows GROUP BY statement_pid),
+            reference AS (
+                SELECT f.statement_pid, f.first_seq, l.statement_pid IS NOT NULL AS landed_before,
+                       coalesce(l.content_sha256, f.first_sha256) AS reference_sha256
+                FROM firsts AS f LEFT JOIN landed_statements AS l USING (statement_pid))
+            SELECT s.seq, r.reference_sha256,
+                   CASE WHEN s.content_sha256 <> r.reference_sha256 THEN 'conflict'
+                        WHEN r.landed_before OR s.seq <> r.first_seq THEN 'duplicate'
+                        ELSE 'new' END AS verdict
+            FROM staged_rows AS s JOIN reference AS r USING (statement_pid)""")
+        names = ", ".join(f's."{name}"' for name in LANDED_NAMES)
+        con.execute(f"""
+            INSERT INTO landed_statements BY NAME
+            SELECT {names}, ? AS run_id FROM staged_rows AS s JOIN staged_verdicts AS v USING (seq)
+            WHERE v.verdict = 'new' ORDER BY s.seq""", [self._run_id])
+        con.execute("""
+            INSERT INTO staged_holds
+            SELECT s.seq, s.location, s.raw_sha256,
+                   ['id: conflicts with a statement already loaded under this id with other content (content sha256 '
+                    || v.reference_sha256 || ' loaded, ' || s.content_sha256 || ' here)'],
+                   s.statement_pid, s.statement_json, s.received_at
+            FROM staged_rows AS s JOIN staged_verdicts AS v USING (seq) WHERE v.verdict = 'conflict'""")
+        counts = dict(con.execute("SELECT verdict, count(*) FROM staged_verdicts GROUP BY verdict").fetchall())
+        quarantined = con.execute("""
+            INSERT INTO quarantine BY NAME
+            SELECT ? AS source, location, received_at, reasons, raw_sha256, statement_pid, statement_json,
+                   ? AS run_id
+            FROM staged_holds AS h
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine AS q WHERE q.source = ? AND q.raw_sha256 = h.raw_sha256)
+            QUALIFY row_number() OVER (PARTITION BY raw_sha256 ORDER BY seq) = 1
+            ORDER BY seq""", [self._source, self._run_id, self._source]).fetchall()[0][0]
+        report = self._report
+        held = con.execute("SELECT count(*) FROM staged_holds").fetchall()[0][0]
+        report.loaded += counts.get("new", 0)
+        report.quarantined += quarantined
+        report.duplicates += counts.get("duplicate", 0) + held - quarantined
+        con.execute("DELETE FROM staged_rows; DELETE FROM staged_holds; DROP TABLE staged_verdicts")
+        self._staged = 0
 
     def finish(self) -> None:
-        self._flush()
+        if self._chunk:
+            self._submit()
+        while self._pending:
+            self._stage(*self._pending.popleft())
+        self._settle()
 
 
 def forget(con: duckdb.DuckDBPyConnection, source: str, mode: Mode, day: date | None, timezone_name: str,
@@ -297,20 +406,20 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
     horizon = retention_horizon(retention)
     with _landing(con, report, run_id, horizon):
         forget(con, source, mode, day, timezone_name)
-        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
-        for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
-            before = report.read
-            try:
-                lander.land(read_file(path, rel, max_statement_bytes), report, check)
-            except UnreadableInput as error:
-                _quarantine_file(con, source, path, rel, digest, error.reason, run_id)
-                report.files_quarantined += 1
-                continue
-            report.files_read += 1
-            con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [source, rel, digest, path.stat().st_size, report.read - before, datetime.now(timezone.utc),
-                         run_id])
-        lander.finish()
+        with Lander(con, source, row_builder, run_id, report, horizon, max_statement_bytes, check) as lander:
+            for path, rel, digest in list(_files_to_read(con, source, root, mode, report)):
+                before = report.read
+                try:
+                    lander.land(read_file(path, rel, max_statement_bytes))
+                except UnreadableInput as error:
+                    _quarantine_file(con, source, path, rel, digest, error.reason, run_id)
+                    report.files_quarantined += 1
+                    continue
+                report.files_read += 1
+                con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [source, rel, digest, path.stat().st_size, report.read - before,
+                             datetime.now(timezone.utc), run_id])
+            lander.finish()
     return report
 
 
@@ -364,17 +473,18 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                                     [source]).fetchone()
             since, until = (watermark[0] if watermark else None), None
         report.since = since
-        lander = Lander(con, source, row_builder, run_id, horizon, max_statement_bytes)
-        first_server_time = None
-        latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
-        for number, page in enumerate(pull(since, until), 1):
-            report.pages = number
-            first_server_time = first_server_time or page.server_time
-            if page.latest_stored and (latest_stored is None or page.latest_stored > latest_stored):
-                latest_stored = page.latest_stored
-            lander.land((RawStatement(f"page {number}#{index}", data) for index, data in enumerate(page.statements)),
-                        report, check)
-        lander.finish()
+        with Lander(con, source, row_builder, run_id, report, horizon, max_statement_bytes, check) as lander:
+            first_server_time = None
+            latest_stored = watermark[1] if mode is not Mode.DATE and watermark else None
+            for number, page in enumerate(pull(since, until), 1):
+                report.pages = number
+                first_server_time = first_server_time or page.server_time
+                if page.latest_stored and (latest_stored is None or page.latest_stored > latest_stored):
+                    latest_stored = page.latest_stored
+                statements = (RawStatement(f"page {number}#{index}", data)
+                              for index, data in enumerate(page.statements))
+                lander.land(statements)
+            lander.finish()
         if mode is not Mode.DATE:
             report.next_since = next_since(first_server_time, latest_stored, since, overlap)
             con.execute("DELETE FROM lrs_watermarks WHERE source = ?", [source])

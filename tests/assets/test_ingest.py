@@ -349,3 +349,55 @@ def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
     assert "Failed to commit" in str(raised.value)
     assert query(tmp_path, "SELECT count(*) FROM ingest_runs") == [(0,)]
     assert query(tmp_path, "SELECT run_id FROM ingested_files") == [(None,)]  # the other writer's row only
+
+
+def a_large_mixed_drop(root: Path) -> tuple[int, int, int]:
+    """600 statements across many chunks: new ones, exact copies, conflicting copies and invalid bodies (one of them
+    read three times), each kind spread over the run. Returns (loaded, quarantined, duplicates) counted here from
+    the contract's rules, walking the lines in order."""
+    lines, first_content, rejected = [], {}, set()
+    loaded = quarantined = duplicates = 0
+    for n in range(600):
+        if n % 13 == 0:
+            line = json.dumps({k: v for k, v in statement(n % 39, day=n % 28 + 1).items() if k != "verb"})
+        elif n % 11 == 0:
+            line = json.dumps(statement(n - 1, day=(n - 1) % 28 + 1,
+                                        verb={"id": "http://adlnet.gov/expapi/verbs/experienced"}))
+        elif n % 7 == 0:
+            line = json.dumps(statement(n // 2, day=n // 2 % 28 + 1))
+        else:
+            line = json.dumps(statement(n, day=n % 28 + 1))
+        lines.append(line)
+        value = json.loads(line)
+        if "verb" not in value:
+            quarantined, duplicates = quarantined + (line not in rejected), duplicates + (line in rejected)
+            rejected.add(line)
+        elif value["id"] not in first_content:
+            first_content[value["id"]] = value
+            loaded += 1
+        elif first_content[value["id"]] == value:
+            duplicates += 1
+        else:
+            quarantined += 1
+    write_ndjson(root / "a.ndjson", lines)
+    return loaded, quarantined, duplicates
+
+
+def test_landing_in_worker_processes_gives_the_same_warehouse_as_landing_in_one(tmp_path, monkeypatch):
+    import assets.ingest
+    expected = a_large_mixed_drop(tmp_path / "drop")
+    monkeypatch.setattr(assets.ingest, "CHUNK_STATEMENTS", 40)   # many chunks, the pool from the second one
+    monkeypatch.setattr(assets.ingest, "STAGED_ROWS_TO_SETTLE", 150)  # settled several times along the run
+    tables = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(assets.ingest, "MAX_WORKERS", workers)
+        folder = tmp_path / f"workers{workers}"
+        folder.mkdir()
+        report = land(folder, tmp_path / "drop")
+        assert (report.read, report.loaded, report.quarantined, report.duplicates) == (600, *expected)
+        assert report.reconciles
+        tables[workers] = (query(folder, "SELECT * FROM landed_statements ORDER BY ALL"),
+                           query(folder, "SELECT * EXCLUDE (received_at) FROM quarantine ORDER BY ALL"))
+        assert_quarantine_rows_match_the_counts(folder)
+    assert len(tables[1][0]) == expected[0] and len(tables[1][1]) == expected[1]
+    assert tables[1] == tables[2]
