@@ -27,6 +27,9 @@ VERSIONS, CURRENT = "versions", "current"  # folders of published/
 # What the machine, not the input, is to blame for; DuckDB reports them as text in its own exceptions.
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
 ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ERRNOS))
+# DuckDB caches up to 80% of the machine's memory by default; a writer is held to this and spills the rest to the
+# file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
+WRITER_MEMORY_LIMIT = "512MB"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -57,6 +60,8 @@ def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDB
             raise WarehouseBusy(f"{path} is in use by another process (DuckDB allows one writer); "
                                 "analysts should open the published copy instead") from None
         raise
+    if not read_only:
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
     # Calendar days and weeks of the metrics are local to the configured zone; models read it as a variable.
     con.execute(f"SET TimeZone = '{timezone}'")
     con.execute(f"SET VARIABLE timezone = '{timezone}'")
