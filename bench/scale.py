@@ -49,7 +49,7 @@ class Step:
         """seconds, statements/s, the ratio of its statements/s to the reference's, peak RSS."""
         if self.seconds is None or reference.seconds is None:
             return [self.seconds_text(), "", "", f"{self.peak_rss_mib:,.0f}"]
-        return [self.seconds_text(), f"{statements / self.seconds:,.0f}", f"{reference.seconds / self.seconds:.3f}",
+        return [self.seconds_text(), f"{statements / self.seconds:,.0f}", f"{reference.seconds / self.seconds:#.3g}",
                 f"{self.peak_rss_mib:,.0f}"]
 
 
@@ -59,15 +59,19 @@ def run_step(name: str, command: list[str], timeout: float, env: dict[str, str],
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=REPO, env=env, start_new_session=True)
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - started > timeout:
-                os.killpg(process.pid, signal.SIGKILL)  # dbt under lola refresh too
-                _, status, usage = os.wait4(process.pid, 0)
-                return Step(name, None, usage.ru_maxrss / 1024, timeout)
-            time.sleep(POLL_SECONDS)
+        reaped = (0, 0, None)
+        try:
+            while not (reaped := os.wait4(process.pid, os.WNOHANG))[0]:
+                if time.perf_counter() - started > timeout:
+                    break
+                time.sleep(POLL_SECONDS)
+        finally:
+            if not reaped[0]:  # over the timeout, or the benchmark interrupted: the step goes, dbt under it too
+                os.killpg(process.pid, signal.SIGKILL)
+                reaped = os.wait4(process.pid, 0)
+        _, status, usage = reaped
+        if os.WIFSIGNALED(status) and time.perf_counter() - started > timeout:
+            return Step(name, None, usage.ru_maxrss / 1024, timeout)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
         if process.returncode != 0:
