@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -125,13 +126,15 @@ def table(results: list[tuple[int, list[Step]]]) -> str:
 
 
 def write_readme(readme: Path, text: str) -> None:
-    """Replace what lies between the markers, or append a new marked block."""
-    block = f"{BEGIN}\n{text}\n{END}"
+    """Replace what lies between the marker lines (whole lines, so prose quoting them is left alone), or append a
+    new marked block."""
+    block = f"{BEGIN}\n{text}\n{END}\n"
     current = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    if BEGIN in current and END in current:
-        current = current[:current.index(BEGIN)] + block + current[current.index(END) + len(END):]
+    marked = re.compile(f"^{re.escape(BEGIN)}\n.*?^{re.escape(END)}\n", re.MULTILINE | re.DOTALL)
+    if marked.search(current):
+        current = marked.sub(lambda _: block, current, count=1)
     else:
-        current += ("\n" if current else "") + block + "\n"
+        current += ("\n" if current else "") + block
     readme.write_text(current, encoding="utf-8")
 
 
