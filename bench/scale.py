@@ -102,11 +102,11 @@ def measure_size(path: Path, generator: str, timeout: float) -> list[Step]:
             ("landing alone", [*python_step, "landing", str(path), str(folder / "landing-alone.duckdb")], True),
             ("models alone (dbt build)", [*python_step, "models", str(warehouse), str(folder / ".lola" / "dbt")], True),
         ]:
-            if name.startswith("models") and steps[1].seconds is None:
+            if name.startswith("models") and steps[1].seconds is None:  # steps[1]: the refresh
                 break  # no landed warehouse to build on
             print(f"  {name} …", end="", flush=True)
             steps.append(run_step(name, command, timeout, env, timed_inside))
-            print(f" {steps[-1].seconds_text()} s", flush=True)
+            print(f" {steps[-1].seconds_text()}" + (" s" if steps[-1].seconds is not None else ""), flush=True)
     return steps
 
 
