@@ -8,7 +8,9 @@ DEMO_KEY := .lola/key
 # The demo's open-data release (contract §5), made from the analysts' copy at the end of `make demo`.
 DEMO_RELEASE := release
 
-.PHONY: demo test dev docs clean
+.PHONY: demo test bench dev docs clean
+# `make bench SIZES=2000,100000`: the statement counts of the scale benchmark (bench/scale.py)
+SIZES ?= 100000,1000000,5000000
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +36,10 @@ test: $(STAMP)
 	@# The integration tests' real Ralph LRS lives in its own venv (.venv-ralph), made once, before the tests run.
 	$(BIN)/python -c 'from tests.lrs.ralph import ralph_python; ralph_python()'
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@# long: ~17 min of landing alone at 5M statements; progress is printed, the table goes into bench/README.md
+	$(BIN)/python bench/scale.py --sizes $(SIZES)
 
 dev: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev

@@ -20,7 +20,7 @@ import duckdb
 import msgspec
 
 from assets.ingest import IngestReport, Mode, land_lrs_source
-from bench.validate import AMPLIFY, amplified_input, generated_input
+from bench.inputs import GENERATORS, InputError, input_file, resolve_generator
 from pipelines.lrs import LrsClient, Page
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import RowBuilder
@@ -244,19 +244,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="statements generated; the valid ones, each id once, are loaded into Ralph "
                              "(default 10000: about 80 s on 2 cores)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each row (default 3)")
-    parser.add_argument("--generator", choices=["auto", "amplify", "lola"], default="auto",
+    parser.add_argument("--generator", choices=GENERATORS, default="auto",
                         help="input: amplify.py's real Open edX statements when present (auto), or `lola generate`")
     args = parser.parse_args(argv)
     if args.statements < 1 or args.repeat < 1:
         parser.error("--statements and --repeat must be at least 1")
-    generator = args.generator if args.generator != "auto" else ("amplify" if AMPLIFY.exists() else "lola")
-    if generator == "amplify" and not AMPLIFY.exists():
-        parser.error(f"--generator amplify needs {AMPLIFY}")
+    try:
+        generator = resolve_generator(args.generator)
+    except InputError as error:
+        parser.error(str(error))
 
     with tempfile.TemporaryDirectory(prefix="lola-bench-lrs-") as temporary:
         workdir = Path(temporary)
-        make_input = amplified_input if generator == "amplify" else generated_input
-        source = make_input(args.statements, workdir)
+        source = input_file(generator, args.statements, workdir)
         statements, invalid, repeated = statements_to_post(source)
         try:
             with running_ralph(workdir / "ralph") as lrs:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
+from bench.scale_steps import TIMEZONE, models as rebuild_seconds
 from warehouse import project
 
 KEY = "ab" * 32  # any key will do: the warehouse is thrown away
-TIMEZONE = "Europe/Paris"
 LOLA = str(Path(sys.executable).with_name("lola"))
 
 
@@ -64,13 +64,6 @@ def scan_seconds(warehouse: Path) -> float:
         con.close()
 
 
-def rebuild_seconds(warehouse: Path, state: Path) -> float:
-    started = time.perf_counter()
-    project.run(["build", "--quiet", "--exclude-resource-type", "unit_test"], warehouse, TIMEZONE, state,
-                project.target_dir(state))
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
@@ -86,7 +79,7 @@ def main() -> None:
         for size in args.sizes:
             landed = grow(warehouse, size)
             scan = scan_seconds(warehouse)
-            rebuild = rebuild_seconds(warehouse, state)
+            rebuild = rebuild_seconds(str(warehouse), str(state))
             print(f"| {landed:,} | {rebuild:.1f} s | {scan:.2f} s | {scan / rebuild:.3f} |", flush=True)
 
 

@@ -6,7 +6,6 @@ See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import subprocess
@@ -15,63 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
+from bench.inputs import GENERATORS, LOLA, REPO, InputError, first_line_copy, input_file, measure_duckdb, resolve_generator
 from tests.lrs.ralph import RALPH_VENV, RalphError, ralph_python  # one Ralph venv for the tests and this benchmark
 
-REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
-LOLA = REPO / ".venv" / "bin" / "lola"
-AMPLIFY = REPO.parent / "shared" / "openedx-statements" / "amplify.py"
 LOLA_WORKERS = 2  # the target is stated for 2 cores
-MOOC_LINES_PER_LEARNER = 60  # `lola generate` writes about 68; a little short is fine, the lines are cycled
-
-
-# ---------------------------------------------------------------------------------------------------- input
-
-
-def _write_atomically(target: Path, write) -> None:
-    """Write through a temporary file so an interrupted run never leaves a truncated input to be reused."""
-    partial = target.with_name(target.name + ".partial")
-    write(partial)
-    partial.replace(target)
-
-
-def amplified_input(n: int, data_dir: Path) -> Path:
-    """Real Open edX statements (amplify.py). It writes no broken lines."""
-    target = data_dir / f"amplify-{n}-seed0.ndjson"
-    if not target.exists():
-        _write_atomically(target, lambda partial: subprocess.run(
-            [sys.executable, str(AMPLIFY), str(n), "-o", str(partial), "--seed", "0"],
-            check=True, stderr=subprocess.DEVNULL))
-    return target
-
-
-def generated_input(n: int, data_dir: Path) -> Path:
-    """LOLA's synthetic cohort: its MOOC files concatenated and cycled up to n lines. About 1% are broken on purpose."""
-    learners = min(1000, n // MOOC_LINES_PER_LEARNER + 1)
-    target = data_dir / f"lola-generate-{n}-learners{learners}-seed42.ndjson"
-    if not target.exists():
-        def write(partial: Path) -> None:
-            with tempfile.TemporaryDirectory() as cohort:
-                subprocess.run([str(LOLA), "generate", "--out", cohort, "--learners", str(learners), "--seed", "42"],
-                               check=True, stdout=subprocess.DEVNULL, cwd=REPO)
-                lines = [line for f in sorted(Path(cohort, "mooc").glob("*.ndjson"))
-                         for line in f.read_text(encoding="utf-8").split("\n") if line.strip()]
-            with partial.open("w", encoding="utf-8") as out:
-                out.writelines(line + "\n" for line in itertools.islice(itertools.cycle(lines), n))
-        _write_atomically(target, write)
-    return target
-
-
-def first_line_copy(path: Path) -> Path:
-    """A one-statement file, to measure a command's fixed start-up cost."""
-    target = path.with_name(path.stem + "-first1.ndjson")
-    if not target.exists():
-        with path.open("rb") as f:
-            first = f.readline()
-        _write_atomically(target, lambda partial: partial.write_bytes(first))
-    return target
 
 
 # ---------------------------------------------------------------------------------------------------- tools
@@ -87,24 +34,6 @@ def _wall(command: list[str], stdin_path: Path | None = None, stdout=subprocess.
             stderr.seek(0)
             raise SystemExit(f"{' '.join(command)} exited {returncode}: {stderr.read()[-2000:].decode(errors='replace')}")
     return seconds
-
-
-def measure_duckdb(path: Path, broken_lines: bool) -> dict:
-    # CREATE TABLE AS materializes every column of every row, so DuckDB must parse each statement in full
-    # (a count(*) would let it skip the transformation into columns).
-    options = "format='newline_delimited'"
-    if broken_lines:
-        # The generator's intentionally broken lines would abort the read; sample everything so that a key
-        # first seen late in the file does not count as an error.
-        options += ", ignore_errors=true, sample_size=-1"
-    con = duckdb.connect()
-    quoted = str(path).replace("'", "''")
-    started = time.perf_counter()
-    con.execute(f"CREATE TEMP TABLE t AS SELECT * FROM read_json('{quoted}', {options})")
-    seconds = time.perf_counter() - started
-    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-    return {"version": duckdb.__version__, "threads": threads, "options": options, "seconds": seconds, "rows": rows}
 
 
 def lola_command() -> tuple[list[str], int | None]:
@@ -158,16 +87,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=200_000, help="statements in the input (default 200000)")
     parser.add_argument("--skip-ralph", action="store_true", help="do not install or measure Ralph")
-    parser.add_argument("--generator", choices=["auto", "amplify", "lola"], default="auto",
+    parser.add_argument("--generator", choices=GENERATORS, default="auto",
                         help="input: amplify.py's real Open edX statements when present (auto), or `lola generate`")
     parser.add_argument("--data-dir", type=Path, default=BENCH / ".data", help="where inputs are written and reused")
     args = parser.parse_args(argv)
     if args.statements < 1:
         parser.error("--statements must be at least 1")
-    generator = args.generator if args.generator != "auto" else ("amplify" if AMPLIFY.exists() else "lola")
-    args.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        generator = resolve_generator(args.generator)
+    except InputError as error:
+        parser.error(str(error))
     n = args.statements
-    path = amplified_input(n, args.data_dir) if generator == "amplify" else generated_input(n, args.data_dir)
+    path = input_file(generator, n, args.data_dir)
 
     db = measure_duckdb(path, broken_lines=generator == "lola")
     tools = {"duckdb": {**db, "label": f"DuckDB read_json ({db['threads']} threads)"},
