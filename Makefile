@@ -3,18 +3,24 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
 # The demo's key: LOLA_PSEUDONYM_KEY when set, else a local key file made once (never committed: .lola/ is ignored).
 DEMO_KEY := .lola/key
 # The demo's open-data release (contract §5), made from the analysts' copy at the end of `make demo`.
 DEMO_RELEASE := release
 
-.PHONY: demo test dev docs clean
+.PHONY: demo test test-spark dev docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@# compat mode: a path entry, so a user's warehouse/ output folder can never shadow the warehouse package
 	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
+
+# The Spark target's extra (dbt-spark in session mode, pyspark), on top of the test install; Java 17 must be there.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test,spark]' --config-settings editable_mode=compat
+	touch $(SPARK_STAMP)
 
 $(DEMO_KEY):
 	@mkdir -p $(dir $@)
@@ -34,6 +40,10 @@ test: $(STAMP)
 	@# The integration tests' real Ralph LRS lives in its own venv (.venv-ralph), made once, before the tests run.
 	$(BIN)/python -c 'from tests.lrs.ralph import ralph_python; ralph_python()'
 	$(BIN)/python -m pytest
+
+test-spark: $(SPARK_STAMP)
+	@# the dbt models built on a local Spark from a DuckDB warehouse's Parquet export, compared cell for cell (minutes)
+	$(BIN)/python -m pytest -m spark tests/warehouse/test_spark.py
 
 dev: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev
