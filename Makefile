@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
 # The demo's key: LOLA_PSEUDONYM_KEY when set, else a local key file made once (never committed: .lola/ is ignored).
 DEMO_KEY := .lola/key
 # The demo's open-data release (contract §5), made from the analysts' copy at the end of `make demo`.
 DEMO_RELEASE := release
 
-.PHONY: demo test bench dev docs clean
+.PHONY: demo test test-spark bench dev docs clean
 # `make bench SIZES=2000,100000`: the statement counts of the scale benchmark (bench/scale.py)
 SIZES ?= 100000,1000000,5000000
 
@@ -17,6 +18,11 @@ $(STAMP): pyproject.toml
 	@# compat mode: a path entry, so a user's warehouse/ output folder can never shadow the warehouse package
 	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $(STAMP)
+
+# The Spark target's extra (dbt-spark in session mode, pyspark), on top of the test install; Java 17 must be there.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install -qq --disable-pip-version-check -e '.[test,spark]' --config-settings editable_mode=compat
+	touch $(SPARK_STAMP)
 
 $(DEMO_KEY):
 	@mkdir -p $(dir $@)
@@ -37,8 +43,12 @@ test: $(STAMP)
 	$(BIN)/python -c 'from tests.lrs.ralph import ralph_python; ralph_python()'
 	$(BIN)/python -m pytest
 
+test-spark: $(SPARK_STAMP)
+	@# the dbt models built on a local Spark from a DuckDB warehouse's Parquet export, compared cell for cell (minutes)
+	$(BIN)/python -m pytest -m spark tests/warehouse/test_spark.py
+
 bench: $(STAMP)
-	@# long: ~17 min of landing alone at 5M statements; progress is printed, the table goes into bench/README.md
+	@# long: the 5M size alone takes tens of minutes; progress is printed, the table goes into bench/README.md
 	$(BIN)/python bench/scale.py --sizes $(SIZES)
 
 dev: $(STAMP)

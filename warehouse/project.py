@@ -68,12 +68,19 @@ def manifest_is_current(state_dir: Path) -> bool:
 
 
 def run(args: list[str], warehouse_path: Path, timezone: str, state_dir: Path, target: Path) -> None:
-    """Run a dbt command on the project to its end, its artifacts in `target`; DbtFailed when it fails."""
+    """Run a dbt command on the project's DuckDB warehouse to its end, its artifacts in `target`; DbtFailed when it
+    fails."""
+    run_on(args, json.loads(dbt_vars(warehouse_path, timezone)), state_dir, target)
+
+
+def run_on(args: list[str], variables: dict, state_dir: Path, target: Path, cwd: Path | None = None,
+           env: dict | None = None) -> None:
+    """Run a dbt command (`args[0]`; a `--target` among its options picks another output of profiles.yml) with
+    these vars, in `cwd`, with `env` added to this process's; DbtFailed with dbt's error lines when it fails."""
     command = [DBT, "--no-use-colors", *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-               "--target-path", str(target), "--log-path", str(state_dir / "logs"),
-               "--vars", dbt_vars(warehouse_path, timezone)]
-    done = subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+               "--target-path", str(target), "--log-path", str(state_dir / "logs"), "--vars", json.dumps(variables)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {}), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     if done.returncode != 0:
         errors = [line for line in done.stdout.splitlines() if "error" in line.lower()] or done.stdout.splitlines()
         raise DbtFailed(f"dbt {args[0]} failed: " + " | ".join(line.strip() for line in errors[-5:]))

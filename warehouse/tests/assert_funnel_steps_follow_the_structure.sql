@@ -6,7 +6,7 @@ WITH expected AS (
     SELECT course_id, 2, 'viewed' FROM {{ source('lola', 'dim_course') }}
     UNION ALL
     SELECT course_id, 2 + row_number() OVER (PARTITION BY course_id ORDER BY position, module_id),
-           format('module_{}_completed', position)
+           'module_' || position || '_completed'
     FROM {{ source('lola', 'dim_course_module') }}
     UNION ALL
     SELECT c.course_id, count(m.module_id) + 3, 'completed'

@@ -1,7 +1,7 @@
 -- A `played` statement opens a segment at its position; the next video-category statement of the pair on the same
 -- video closes it (contract §4.2). Only segments that count (both ends known, end > start after clipping) are kept.
 WITH ordered AS (
-    SELECT learner_pid, course_id, object_id AS video_id, statement_pid, "timestamp", verb_name, video_time_s,
+    SELECT learner_pid, course_id, object_id AS video_id, statement_pid, timestamp, verb_name, video_time_s,
            lead(verb_name)         OVER next_one AS next_verb,
            lead(video_time_s)      OVER next_one AS next_time_s,
            lead(video_time_from_s) OVER next_one AS next_time_from_s,
@@ -10,11 +10,11 @@ WITH ordered AS (
     WHERE learner_pid IS NOT NULL AND course_id IS NOT NULL
       AND verb_category = 'video' AND object_role = 'video'
     WINDOW next_one AS (PARTITION BY learner_pid, course_id, object_id
-                        ORDER BY "timestamp", stored NULLS FIRST, statement_pid)
+                        ORDER BY timestamp, stored NULLS FIRST, statement_pid)
 ),
 opened AS (
     SELECT * FROM (
-        SELECT learner_pid, course_id, video_id, statement_pid, "timestamp" AS played_at,
+        SELECT learner_pid, course_id, video_id, statement_pid, timestamp AS played_at,
                next_statement_pid AS closing_statement_pid, next_verb AS closed_by,
                video_time_s AS start_s,
                CASE WHEN next_verb IN ('paused', 'completed', 'terminated') THEN next_time_s

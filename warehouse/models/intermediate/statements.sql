@@ -4,7 +4,7 @@ WITH voided AS (
     FROM {{ ref('stg_statements') }}
     WHERE verb_category = 'voiding' AND voided_statement_pid IS NOT NULL
 )
-SELECT s.* EXCLUDE (voided_statement_pid, statement_json), s.statement_json
+SELECT s.* EXCEPT (voided_statement_pid, statement_json), s.statement_json
 FROM {{ ref('stg_statements') }} AS s
-ANTI JOIN voided USING (statement_pid)
-WHERE s.verb_category <> 'voiding'
+LEFT JOIN voided AS v ON v.statement_pid = s.statement_pid
+WHERE s.verb_category <> 'voiding' AND v.statement_pid IS NULL

@@ -6,9 +6,9 @@ WITH s AS (
 activity AS (
     SELECT
         learner_pid, course_id,
-        coalesce(min("timestamp") FILTER (WHERE verb_name = 'registered'), min("timestamp")) AS enrolled_at,
-        min("timestamp")                                                          AS first_activity_at,
-        max("timestamp")                                                          AS last_activity_at,
+        coalesce(min(timestamp) FILTER (WHERE verb_name = 'registered'), min(timestamp)) AS enrolled_at,
+        min(timestamp)                                                          AS first_activity_at,
+        max(timestamp)                                                          AS last_activity_at,
         count(*)                                                                  AS n_events,
         count(DISTINCT local_date)                                                AS active_days,
         count(DISTINCT object_id) FILTER (WHERE verb_name = 'completed' AND object_role = 'video') AS videos_completed,
@@ -33,7 +33,7 @@ outcome AS (
     FROM s
     WHERE verb_category = 'course_outcome' AND object_id = course_id
     QUALIFY row_number() OVER (PARTITION BY learner_pid, course_id
-                               ORDER BY "timestamp" DESC, stored DESC NULLS LAST, statement_pid DESC) = 1
+                               ORDER BY timestamp DESC, stored DESC NULLS LAST, statement_pid DESC) = 1
 )
 SELECT
     a.learner_pid, a.course_id,

@@ -11,10 +11,11 @@ courses AS (
 statement_language AS (
     -- The most frequent language of the course's statements; ties go to the alphabetically first.
     SELECT course_id, language
-    FROM statement_courses
-    WHERE language IS NOT NULL
-    GROUP BY course_id, language
-    QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY count(*) DESC, language) = 1
+    FROM (SELECT course_id, language, count(*) AS n_statements
+          FROM statement_courses
+          WHERE language IS NOT NULL
+          GROUP BY course_id, language) AS per_language
+    QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY n_statements DESC, language) = 1
 )
 SELECT c.course_id, d.title, d.start_date, d.end_date, d.n_modules,
        coalesce(d.language, l.language) AS language

@@ -5,15 +5,12 @@ WITH days AS (
     UNION ALL SELECT end_date FROM {{ source('lola', 'dim_course') }}
 ),
 calendar AS (
-    SELECT unnest(generate_series(min(day), max(day), INTERVAL 1 DAY))::DATE AS "date"
-    FROM days
-    HAVING min(day) IS NOT NULL
+    SELECT {{ lola_each_date('first_day', 'last_day', 1) }} AS {{ adapter.quote('date') }}
+    FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM days) AS bounds
+    WHERE first_day IS NOT NULL
 )
-SELECT "date",
-       date_trunc('week', "date")::DATE AS week_start,
-       isoyear("date")                  AS iso_year,
-       week("date")                     AS iso_week,
-       isodow("date")                   AS iso_day_of_week,
-       strftime("date", '%Y-%m')        AS "month"
+SELECT {{ adapter.quote('date') }},
+       CAST(date_trunc('week', {{ adapter.quote('date') }}) AS DATE) AS week_start,
+       {{ lola_iso_calendar(adapter.quote('date')) }}
 FROM calendar
-ORDER BY "date"
+ORDER BY {{ adapter.quote('date') }}

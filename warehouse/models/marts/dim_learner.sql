@@ -1,6 +1,6 @@
 SELECT s.learner_pid,
-       min(s."timestamp")          AS first_activity_at,
-       max(s."timestamp")          AS last_activity_at,
+       min(s.timestamp)          AS first_activity_at,
+       max(s.timestamp)          AS last_activity_at,
        count(DISTINCT s.course_id) AS n_courses,
        r.school_pid,
        r.arm

@@ -15,7 +15,7 @@ latest_enrolment AS (
     FROM s
     WHERE verb_category = 'enrolment' AND object_id = course_id
     QUALIFY row_number() OVER (PARTITION BY learner_pid, course_id
-                               ORDER BY "timestamp" DESC, stored DESC NULLS LAST, statement_pid DESC) = 1
+                               ORDER BY timestamp DESC, stored DESC NULLS LAST, statement_pid DESC) = 1
 ),
 modules AS (
     SELECT learner_pid, course_id, count(*) FILTER (WHERE started) AS modules_started
@@ -23,12 +23,12 @@ modules AS (
     GROUP BY learner_pid, course_id
 ),
 sessions AS (
-    SELECT learner_pid, course_id, count(*) AS n_sessions, fsum(duration_s) AS time_on_task_s
+    SELECT learner_pid, course_id, count(*) AS n_sessions, {{ lola_float_sum('duration_s') }} AS time_on_task_s
     FROM {{ ref('int_sessions') }}
     GROUP BY learner_pid, course_id
 ),
 videos AS (
-    SELECT learner_pid, course_id, fsum(watched_s) AS video_watched_s
+    SELECT learner_pid, course_id, {{ lola_float_sum('watched_s') }} AS video_watched_s
     FROM {{ ref('engagement_learner_video') }}
     GROUP BY learner_pid, course_id
 ),

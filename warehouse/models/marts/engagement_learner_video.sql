@@ -1,10 +1,11 @@
 -- watched_s is the length of the union of the pair's segments on the video: segments sorted by start form islands
 -- of overlapping or touching segments; each island adds (its last end - its first start),
--- summed with fsum (compensated: the same result whatever order the threads add in).
+-- summed with lola_float_sum (compensated on DuckDB: the same result whatever order the threads add in).
 WITH reach AS (
     SELECT learner_pid, course_id, video_id, start_s, end_s,
            row_number() OVER by_start AS seq,
-           max(end_s) OVER (by_start ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached_before
+           max(end_s) OVER (PARTITION BY learner_pid, course_id, video_id ORDER BY start_s, end_s, statement_pid
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached_before
     FROM {{ ref('int_video_segments') }}
     WINDOW by_start AS (PARTITION BY learner_pid, course_id, video_id ORDER BY start_s, end_s, statement_pid)
 ),
@@ -15,7 +16,7 @@ islands AS (
     FROM reach
 ),
 watched AS (
-    SELECT learner_pid, course_id, video_id, fsum(island_s) AS watched_s
+    SELECT learner_pid, course_id, video_id, {{ lola_float_sum('island_s') }} AS watched_s
     FROM (SELECT learner_pid, course_id, video_id, max(end_s) - min(start_s) AS island_s
           FROM islands
           GROUP BY learner_pid, course_id, video_id, island)

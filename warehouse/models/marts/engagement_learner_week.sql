@@ -1,14 +1,15 @@
 -- school_pid and arm: the learner's RCT school and arm, NULL for learners outside the trial.
 WITH span AS (
     SELECT cl.learner_pid, cl.course_id,
-           date_trunc('week', timezone('{{ var("timezone") }}', least(cl.enrolled_at, cl.first_activity_at)))::DATE AS first_week,
-           date_trunc('week', greatest(c.end_date,
-                      timezone('{{ var("timezone") }}', cl.last_activity_at)::DATE))::DATE                  AS last_week
+           CAST(date_trunc('week', {{ lola_local_time('least(cl.enrolled_at, cl.first_activity_at)') }}) AS DATE)
+               AS first_week,
+           CAST(date_trunc('week', greatest(c.end_date,
+                CAST({{ lola_local_time('cl.last_activity_at') }} AS DATE))) AS DATE)          AS last_week
     FROM {{ ref('completion_learner_course') }} AS cl
     LEFT JOIN {{ source('lola', 'dim_course') }} AS c USING (course_id)
 ),
 weeks AS (
-    SELECT learner_pid, course_id, unnest(generate_series(first_week, last_week, INTERVAL 7 DAY))::DATE AS week_start
+    SELECT learner_pid, course_id, {{ lola_each_date('first_week', 'last_week', 7) }} AS week_start
     FROM span
 ),
 course_weeks AS (

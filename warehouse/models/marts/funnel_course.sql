@@ -33,7 +33,8 @@ counted AS (
     LEFT JOIN learners_at_step AS l USING (course_id, step)
 )
 SELECT course_id, step_order, step, learners,
-       learners::DOUBLE / nullif(max(learners) FILTER (WHERE step = 'registered') OVER (PARTITION BY course_id), 0)
+       CAST(learners AS DOUBLE)
+           / nullif(max(CASE WHEN step = 'registered' THEN learners END) OVER (PARTITION BY course_id), 0)
            AS share_of_registered
 FROM counted
 ORDER BY course_id, step_order

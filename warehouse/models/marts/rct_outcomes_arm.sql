@@ -24,9 +24,9 @@ SELECT arm, course_id,
        count(*) FILTER (WHERE active)             AS active,
        count(*) FILTER (WHERE completed)          AS completed,
        count(*) FILTER (WHERE passed)             AS passed,
-       sum(active_days)::DOUBLE / count(*)        AS mean_active_days,
-       sum(modules_completed)::DOUBLE / count(*)  AS mean_modules_completed,
-       count(*) FILTER (WHERE completed)::DOUBLE / count(*) AS completion_rate
+       CAST(sum(active_days) AS DOUBLE) / count(*)       AS mean_active_days,
+       CAST(sum(modules_completed) AS DOUBLE) / count(*) AS mean_modules_completed,
+       CAST(count(*) FILTER (WHERE completed) AS DOUBLE) / count(*) AS completion_rate
 FROM teacher_courses
 GROUP BY arm, course_id
 ORDER BY arm, course_id
