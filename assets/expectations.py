@@ -36,6 +36,15 @@ def suite_for(table: Table) -> list:
     return [e for column in table.columns for e in _column_expectations(column)]
 
 
+def columns_read(table: Table) -> list[str]:
+    """The columns the table's suite reads, in the table's order: only these are loaded into memory."""
+    named = {column.name for column in table.columns if "range" in column.meta or column.meta.get("at_least")}
+    for column in table.columns:
+        others = column.meta.get("at_least") or []
+        named.update([others] if isinstance(others, str) else others)
+    return [column.name for column in table.columns if column.name in named]
+
+
 @dataclass(frozen=True)
 class Outcome:
     expectation: str

@@ -27,9 +27,9 @@ VERSIONS, CURRENT = "versions", "current"  # folders of published/
 # What the machine, not the input, is to blame for; DuckDB reports them as text in its own exceptions.
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO})
 ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ERRNOS))
-# DuckDB caches up to 80% of the machine's memory by default; a writer is held to this and spills the rest to the
-# file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
-WRITER_MEMORY_LIMIT = "512MB"
+# DuckDB caches up to 80% of the machine's memory by default; LOLA's connections are held to this and spill the rest
+# to the file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
+DUCKDB_MEMORY = {"memory_limit": "512MB"}
 
 
 class EnvironmentFailure(RuntimeError):
@@ -54,14 +54,12 @@ def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDB
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=DUCKDB_MEMORY)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(f"{path} is in use by another process (DuckDB allows one writer); "
                                 "analysts should open the published copy instead") from None
         raise
-    if not read_only:
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
     # Calendar days and weeks of the metrics are local to the configured zone; models read it as a variable.
     con.execute(f"SET TimeZone = '{timezone}'")
     con.execute(f"SET VARIABLE timezone = '{timezone}'")
@@ -100,7 +98,7 @@ def compact(path: Path) -> None:
     after an erasure the old bytes would stay in the file until overwritten."""
     fresh = path.with_name(f".{path.name}.compact")
     fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=DUCKDB_MEMORY)
     try:
         current = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f"ATTACH '{fresh}' AS compacted")
@@ -161,7 +159,7 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
     """A new version folder holding the published tables alone: a fresh DuckDB file, not a byte copy of the writer's
     (which holds landed statements, tombstones, watermarks...), and one Parquet file per table, made from it."""
     version = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=versions))
-    con = duckdb.connect(str(version / PUBLISHED_DB))
+    con = duckdb.connect(str(version / PUBLISHED_DB), config=DUCKDB_MEMORY)
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
         comments = _writer_comments(con)
