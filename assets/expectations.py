@@ -6,9 +6,12 @@ table read into memory, called from plain Dagster asset checks (assets/checks.py
 """
 
 import os
+import warnings
 from dataclasses import dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
+# With the Spark extra installed GX imports pyspark, which warns of pandas 3 on every run: a refresh stays quiet.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 import great_expectations as gx  # noqa: E402  (after the analytics switch)
 import pandas as pd  # noqa: E402
