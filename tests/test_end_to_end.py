@@ -255,5 +255,6 @@ def test_the_models_unit_tests_pass(demo, tmp_path):
     root, _, _ = demo
     project.run(["test", "--select", "test_type:unit"], root / "warehouse" / "lola.duckdb", "Europe/Paris",
                 tmp_path / "dbt", tmp_path / "dbt" / "target")
-    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    results = [r for r in json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+               if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hook (macros/spark_sources.sql)
     assert len(results) >= 10 and all(r["status"] == "pass" for r in results)
