@@ -29,7 +29,7 @@ ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.
 ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ERRNOS))
 # DuckDB caches up to 80% of the machine's memory by default; LOLA's connections are held to this and spill the rest
 # to the file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
-DUCKDB_MEMORY = {"memory_limit": "512MB"}
+MEMORY_LIMIT = "512MB"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -50,16 +50,24 @@ def environment_failure(error: BaseException) -> EnvironmentFailure | None:
     return None
 
 
+def bound_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Set after connecting, not as a connect() option: DuckDB refuses a second connection to an open file with
+    other options."""
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    return con
+
+
 def connect(path: Path, timezone: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=DUCKDB_MEMORY)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(f"{path} is in use by another process (DuckDB allows one writer); "
                                 "analysts should open the published copy instead") from None
         raise
+    bound_memory(con)
     # Calendar days and weeks of the metrics are local to the configured zone; models read it as a variable.
     con.execute(f"SET TimeZone = '{timezone}'")
     con.execute(f"SET VARIABLE timezone = '{timezone}'")
@@ -98,7 +106,7 @@ def compact(path: Path) -> None:
     after an erasure the old bytes would stay in the file until overwritten."""
     fresh = path.with_name(f".{path.name}.compact")
     fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(path), config=DUCKDB_MEMORY)
+    con = bound_memory(duckdb.connect(str(path)))
     try:
         current = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f"ATTACH '{fresh}' AS compacted")
@@ -159,7 +167,7 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
     """A new version folder holding the published tables alone: a fresh DuckDB file, not a byte copy of the writer's
     (which holds landed statements, tombstones, watermarks...), and one Parquet file per table, made from it."""
     version = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=versions))
-    con = duckdb.connect(str(version / PUBLISHED_DB), config=DUCKDB_MEMORY)
+    con = bound_memory(duckdb.connect(str(version / PUBLISHED_DB)))
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
         comments = _writer_comments(con)
