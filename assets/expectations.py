@@ -22,13 +22,18 @@ from warehouse.registry import Column, Table  # noqa: E402
 E = gx.expectations
 
 
+def _at_least(column: Column) -> list[str]:
+    """The columns this one must be at least (`meta: {at_least: a column or a list}`)."""
+    others = column.meta.get("at_least") or []
+    return [others] if isinstance(others, str) else list(others)
+
+
 def _column_expectations(column: Column) -> list:
     expectations = []
     if "range" in column.meta:
         low, high = column.meta["range"]
         expectations.append(E.ExpectColumnValuesToBeBetween(column=column.name, min_value=low, max_value=high))
-    others = column.meta.get("at_least") or []
-    for other in [others] if isinstance(others, str) else others:
+    for other in _at_least(column):
         expectations.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A=column.name, column_B=other, or_equal=True, ignore_row_if="either_value_is_missing"))
     return expectations
@@ -41,10 +46,9 @@ def suite_for(table: Table) -> list:
 
 def columns_read(table: Table) -> list[str]:
     """The columns the table's suite reads, in the table's order: only these are loaded into memory."""
-    named = {column.name for column in table.columns if "range" in column.meta or column.meta.get("at_least")}
+    named = {column.name for column in table.columns if "range" in column.meta or _at_least(column)}
     for column in table.columns:
-        others = column.meta.get("at_least") or []
-        named.update([others] if isinstance(others, str) else others)
+        named.update(_at_least(column))
     return [column.name for column in table.columns if column.name in named]
 
 

@@ -206,7 +206,7 @@ class Lander:
             if isinstance(raw, OversizedStatement):  # never decoded: no scrubbed copy can be made
                 reason = (f"$: the statement is {raw.size:,} bytes, over the maximum of {self._max_bytes:,} "
                           "(max_statement_bytes)")
-                holds = pl.DataFrame([(self._seq, raw.location, raw.raw_sha256, [reason], None, None)],
+                holds = pl.DataFrame([self._judge.hold(self._seq, raw.location, raw.raw_sha256, [reason], None)],
                                      schema=HOLD_SCHEMA, orient="row")
                 self._pending.append((Judged(pl.DataFrame(schema=STAGED_SCHEMA), holds), datetime.now(timezone.utc)))
                 continue
