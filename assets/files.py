@@ -21,6 +21,7 @@ from schemas.fastpath import decode_json
 STATEMENT_SUFFIXES = (".json", ".ndjson", ".jsonl")
 MAX_STATEMENT_BYTES = 1 << 20  # the default of [warehouse] max_statement_bytes
 _CHUNK_BYTES = 1 << 20
+_SNIFF_BYTES = 8 << 10
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class UnreadableInput(OSError):
 
 
 def _unreadable(name: str, error: OSError | EOFError | zlib.error) -> UnreadableInput:
+    if isinstance(error, UnreadableInput):
+        return error
     if isinstance(error, OSError) and not isinstance(error, gzip.BadGzipFile):
         return UnreadableInput(name, f"cannot be read ({error.strerror or error})")
     # Not gzip, truncated, or corrupt inside. gzip quotes the first bytes of a file that is not gzip: left out, as
@@ -75,13 +78,26 @@ def _unreadable(name: str, error: OSError | EOFError | zlib.error) -> Unreadable
     return UnreadableInput(name, f"cannot be read as gzip ({detail})")
 
 
+def oversized_reason(size: int, max_bytes: int) -> str:
+    return f"$: the statement is {size:,} bytes, over the maximum of {max_bytes:,} (max_statement_bytes)"
+
+
+def _refuse_binary(handle: io.BufferedIOBase, name: str) -> None:
+    """A file whose first bytes hold a NUL is not JSON text (a gzip without .gz, an archive, UTF-16): refused as a
+    whole, rather than read as millions of broken lines."""
+    if b"\0" in handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]:
+        raise UnreadableInput(name, "binary content (a NUL byte in its first 8 KiB): not JSON text in UTF-8 "
+                                    "(a gzip file without .gz, an archive, UTF-16?)")
+
+
 def _base_suffix(path: Path) -> str:
     name = path.name.lower()
     return Path(name[:-3]).suffix if name.endswith(".gz") else path.suffix.lower()
 
 
 def is_statement_file(path: Path) -> bool:
-    return path.is_file() and _base_suffix(path) in STATEMENT_SUFFIXES
+    """A statement file by its name; a link to nowhere is one too, so that it is reported rather than skipped."""
+    return (path.is_file() or (path.is_symlink() and not path.exists())) and _base_suffix(path) in STATEMENT_SUFFIXES
 
 
 def statement_files(path: Path) -> list[Path]:
@@ -151,6 +167,7 @@ def read_file(path: Path, name: str | None = None,
     name = name or str(path)
     try:
         with _open_binary(path) as handle:
+            _refuse_binary(handle, name)
             if _base_suffix(path) == ".json":
                 yield from read_json_document(handle.read(), name)
             else:
@@ -159,35 +176,41 @@ def read_file(path: Path, name: str | None = None,
         raise _unreadable(name, exc) from None
 
 
-def read_line_blocks(handle: io.BufferedIOBase, name: str) -> Iterator[LineBlock]:
-    """NDJSON in blocks of whole lines (about BLOCK_BYTES each), numbered as read_lines numbers them."""
+def read_line_blocks(handle: io.BufferedIOBase, name: str,
+                     max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[LineBlock | OversizedStatement]:
+    """NDJSON in blocks of whole lines (about BLOCK_BYTES each), numbered as read_lines numbers them. A line over
+    max_bytes is only measured, as read_lines does: a file without newlines is not gathered into one block."""
     first_line, carry = 1, b""
     while block := handle.read(BLOCK_BYTES):
         block = carry + block
         end = block.rfind(b"\n") + 1
-        if end == 0:  # one line longer than a block: keep reading
-            carry = block
-            continue
+        if end:
+            yield LineBlock(name, first_line, block[:end])
+            first_line += block.count(b"\n", 0, end)
         carry = block[end:]
-        yield LineBlock(name, first_line, block[:end])
-        first_line += block.count(b"\n", 0, end)
+        if len(carry) > max_bytes:
+            yield _measure_rest_of_line(handle, f"{name}:{first_line}", carry)
+            first_line, carry = first_line + 1, b""
     if carry:
         yield LineBlock(name, first_line, carry)
 
 
-def read_blocks(paths: list[str]) -> Iterator[LineBlock | list[RawStatement]]:
-    """What `lola validate` hands its workers: blocks of NDJSON lines, or the statements of a .json document."""
+def read_blocks(paths: list[str],
+                max_bytes: int = MAX_STATEMENT_BYTES) -> Iterator[LineBlock | OversizedStatement | list[RawStatement]]:
+    """What `lola validate` hands its workers: blocks of NDJSON lines, a line over max_bytes as measured, or the
+    statements of a .json document."""
     for arg in paths:
         if arg == "-":
-            yield from read_line_blocks(sys.stdin.buffer, "-")
+            yield from read_line_blocks(sys.stdin.buffer, "-", max_bytes)
             continue
         for path in statement_files(Path(arg)):
             name = str(path)
             try:
                 with _open_binary(path) as handle:
+                    _refuse_binary(handle, name)
                     if _base_suffix(path) == ".json":
                         yield list(read_json_document(handle.read(), name))
                     else:
-                        yield from read_line_blocks(handle, name)
+                        yield from read_line_blocks(handle, name, max_bytes)
             except (OSError, EOFError, zlib.error) as exc:
                 raise _unreadable(name, exc) from None

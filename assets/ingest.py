@@ -31,7 +31,7 @@ import duckdb
 import polars as pl
 
 from assets.files import (MAX_STATEMENT_BYTES, OversizedStatement, RawStatement, UnreadableInput, file_sha256,
-                          read_file, statement_files)
+                          oversized_reason, read_file, statement_files)
 from schemas.rows import LANDED_COLUMNS, RowBuilder, content_sha256, statement_time
 from schemas.validation import ParsedCheck, check_json
 from warehouse.db import ensure_table
@@ -204,8 +204,7 @@ class Lander:
             if isinstance(raw, RawStatement) and len(raw.data) > self._max_bytes:
                 raw = OversizedStatement(raw.location, len(raw.data), raw.raw_sha256)
             if isinstance(raw, OversizedStatement):  # never decoded: no scrubbed copy can be made
-                reason = (f"$: the statement is {raw.size:,} bytes, over the maximum of {self._max_bytes:,} "
-                          "(max_statement_bytes)")
+                reason = oversized_reason(raw.size, self._max_bytes)
                 holds = pl.DataFrame([self._judge.hold(self._seq, raw.location, raw.raw_sha256, [reason], None)],
                                      schema=HOLD_SCHEMA, orient="row")
                 self._pending.append((Judged(pl.DataFrame(schema=STAGED_SCHEMA), holds), datetime.now(timezone.utc)))
@@ -392,7 +391,8 @@ def _quarantine_file(con: duckdb.DuckDBPyConnection, source: str, path: Path, re
     con.execute("DELETE FROM quarantined_files WHERE source = ? AND file_path = ? "
                 "AND file_sha256 IS NOT DISTINCT FROM ?", [source, rel, digest])
     con.execute("INSERT INTO quarantined_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [source, rel, digest, path.stat().st_size, reason, datetime.now(timezone.utc), run_id])
+                [source, rel, digest, path.stat().st_size if path.exists() else None, reason,
+                 datetime.now(timezone.utc), run_id])
 
 
 def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, row_builder: RowBuilder,

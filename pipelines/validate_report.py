@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 import orjson
 
-from assets.files import LineBlock
+from assets.files import MAX_STATEMENT_BYTES, LineBlock, OversizedStatement, oversized_reason
 from schemas.validation import verdict_json
 
 _VALID_TAIL = b',"valid":true,"errors":[],"warnings":[]}\n'
@@ -29,9 +29,12 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def report_block(block: LineBlock | list[Located], xapi_version: str | None) -> tuple[bytes, int, int]:
+def report_block(block: LineBlock | OversizedStatement | list[Located], xapi_version: str | None,
+                 max_bytes: int = MAX_STATEMENT_BYTES) -> tuple[bytes, int, int]:
     """The report lines of a block ({"source", "valid", "errors", "warnings"}, one JSON line each), its number of
-    statements and how many of them are invalid."""
+    statements and how many of them are invalid. A statement over max_bytes is invalid unread, as in a refresh."""
+    if isinstance(block, OversizedStatement):
+        return _report_line(orjson.dumps(block.location), [oversized_reason(block.size, max_bytes)], []), 1, 1
     if isinstance(block, LineBlock):
         # The hot loop of `lola validate`: sources are built as bytes, without an object per line.
         quoted_name = orjson.dumps(block.name)[:-1]
@@ -43,14 +46,19 @@ def report_block(block: LineBlock | list[Located], xapi_version: str | None) -> 
     for source, data in located:
         if not data:
             continue
-        errors, warnings = verdict_json(data, xapi_version)
+        errors, warnings = (([oversized_reason(len(data), max_bytes)], []) if len(data) > max_bytes
+                            else verdict_json(data, xapi_version))
         if errors or warnings:
             invalid += bool(errors)
-            lines.append(b'{"source":' + source + b',"valid":' + (b"false" if errors else b"true")
-                         + b',"errors":' + orjson.dumps(errors) + b',"warnings":' + orjson.dumps(warnings) + b"}\n")
+            lines.append(_report_line(source, errors, warnings))
         else:
             lines.append(b'{"source":' + source + _VALID_TAIL)
     return b"".join(lines), len(lines), invalid
+
+
+def _report_line(source: bytes, errors: list[str], warnings: list[str]) -> bytes:
+    return (b'{"source":' + source + b',"valid":' + (b"false" if errors else b"true")
+            + b',"errors":' + orjson.dumps(errors) + b',"warnings":' + orjson.dumps(warnings) + b"}\n")
 
 
 def _in_order(work: Callable[..., R], jobs: Iterable[tuple], workers: int) -> Iterator[R]:
@@ -69,7 +77,7 @@ def _in_order(work: Callable[..., R], jobs: Iterable[tuple], workers: int) -> It
             yield in_flight.popleft().result()
 
 
-def report_many(blocks: Iterable[LineBlock | list[Located]], xapi_version: str | None = None,
+def report_many(blocks: Iterable[LineBlock | OversizedStatement | list[Located]], xapi_version: str | None = None,
                 workers: int = 1) -> Iterator[tuple[bytes, int, int]]:
     """(report lines, statements, invalid statements) per block, in input order."""
     return _in_order(report_block, ((block, xapi_version) for block in blocks), workers)

@@ -327,6 +327,23 @@ def test_a_file_that_cannot_be_read_is_quarantined_and_the_rest_lands(tmp_path, 
     assert everything.files_quarantined == 0 and query(tmp_path, "SELECT count(*) FROM quarantined_files") == [(0,)]
 
 
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    pytest.param("export.ndjson", lambda path: path.write_bytes(statements_gzip(range(40, 240))),
+                 "binary content (a NUL byte in its first 8 KiB)", id="gzip-without-.gz"),
+    pytest.param("utf16.json", lambda path: path.write_text(json.dumps(statement(40)), encoding="utf-16"),
+                 "binary content (a NUL byte in its first 8 KiB)", id="utf-16"),
+    pytest.param("gone.ndjson", lambda path: path.symlink_to(path.with_name("moved-away.ndjson")),
+                 "cannot be read (No such file or directory)", id="dangling-link"),
+])
+def test_a_file_that_is_not_statement_text_is_quarantined_whole(tmp_path, drop, name, make, reason):
+    make(drop / name)
+    report = land(tmp_path, drop)
+    assert (report.files_read, report.files_quarantined, report.read, report.loaded) == (3, 1, 10, 6)
+    assert report.reconciles
+    (path, stored_reason), = query(tmp_path, "SELECT file_path, reason FROM quarantined_files")
+    assert (path, stored_reason[:len(reason)]) == (name, reason)
+
+
 def test_a_commit_that_fails_reports_its_own_error(tmp_path, drop):
     """DuckDB ends a transaction itself when its COMMIT fails (a full disk, a conflict with another writer): that
     error must surface, not the "cannot rollback - no transaction is active" of a ROLLBACK after it."""

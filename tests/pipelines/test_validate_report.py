@@ -1,14 +1,23 @@
 """`lola validate` at scale: same report on one core or several, bounded memory, progress only on a terminal."""
 
+import gzip
 import io
+import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
+from assets.files import OversizedStatement, read_blocks
 from pipelines.cohort import build_cohort
 from pipelines.progress import Progress
+from pipelines.validate_report import report_many
 
 LOLA = str(Path(sys.executable).with_name("lola"))
+
+
+def cohort_lines() -> list[str]:
+    return [line for lines in build_cohort(learners=2, seed=5).files.values() for line in lines]
 
 
 def big_input(path: Path, copies: int) -> int:
@@ -44,6 +53,37 @@ def test_memory_stays_bounded_on_a_large_input(tmp_path):
                             capture_output=True, text=True, timeout=600)
     code, peak_mb = result.stdout.split()
     assert code == "1" and size_mb > 150 and float(peak_mb) < size_mb / 2, (size_mb, peak_mb)
+
+
+def test_a_line_over_the_limit_is_reported_unread_and_never_held(tmp_path):
+    valid = cohort_lines()[0].encode()
+    path = tmp_path / "no-newline.ndjson"
+    path.write_bytes(valid + b"\n" + b"x" * (40 << 20) + b"\n" + valid + b"\n" + b"y" * (30 << 20))
+    tracemalloc.start()
+    try:
+        blocks = [(block.location, block.size) if isinstance(block, OversizedStatement) else block
+                  for block in read_blocks([str(path)], max_bytes=1 << 20)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # a few blocks, not a 40 MiB line
+    assert [b for b in blocks if isinstance(b, tuple)] == [(f"{path}:2", 40 << 20), (f"{path}:4", 30 << 20)]
+    report = [json.loads(line) for lines, _, _ in report_many(read_blocks([str(path)]))
+              for line in lines.splitlines()]
+    assert [(r["source"], r["valid"]) for r in report] == [
+        (f"{path}:1", True), (f"{path}:2", False), (f"{path}:3", True), (f"{path}:4", False)]
+    assert report[1]["errors"] == ["$: the statement is 41,943,040 bytes, over the maximum of 1,048,576 "
+                                   "(max_statement_bytes)"]
+
+
+def test_a_binary_file_is_refused_with_its_reason(tmp_path):
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(gzip.compress("\n".join(cohort_lines()).encode()))
+    result = run_validate(str(path))
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.decode().strip().endswith(
+        f"{path}: binary content (a NUL byte in its first 8 KiB): not JSON text in UTF-8 "
+        "(a gzip file without .gz, an archive, UTF-16?)")
 
 
 class Terminal(io.StringIO):
