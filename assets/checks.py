@@ -1,5 +1,5 @@
-"""The asset checks written in Python: counts reconcile (landing), and the models respect the ranges their YAML
-declares (a GX suite generated from it). The models' other rules are dbt tests (their YAML; assets/models.py).
+"""The asset checks written in Python: counts reconcile (landing), a source sends within its cadence (freshness),
+and the models respect the ranges their YAML declares (a GX suite generated from it). The models' other rules are dbt tests (their YAML; assets/models.py).
 
 Blocking checks stop the run before anything downstream (and the analysts' copy) is rebuilt from bad data; every
 outcome is kept in dq_results (warehouse/quality.py).
@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets.landing import landing_key
 from warehouse import registry
+from warehouse.freshness import source_freshness
 from warehouse.quality import CheckOutcome, record
 
 
@@ -44,6 +45,22 @@ def build_reconciliation_check(source: str) -> dg.AssetChecksDefinition:
             return _recorded(context, con, _reconciliation(run, rows))
 
     return reconciles
+
+
+def build_freshness_check(source: str, max_silence_hours: float) -> dg.AssetChecksDefinition:
+    # Not blocking: a silent source leaves what was landed before as good as it was; the alert tells a person.
+    @dg.asset_check(asset=landing_key(source), name="fresh", blocking=False, required_resource_keys={"warehouse"},
+                    description=f"The source sent something new in the last {max_silence_hours:g} hours "
+                                "(max_silence_hours): its latest statement arrived (file modified, LRS stored) "
+                                "within that window.")
+    def fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        with context.resources.warehouse.writer() as con:
+            freshness, = source_freshness(con, {source: max_silence_hours})
+            result = dg.AssetCheckResult(passed=bool(freshness.fresh), description=freshness.describe(),
+                                         metadata=freshness.metadata())
+            return _recorded(context, con, result)
+
+    return fresh
 
 
 def _reconciliation(run: tuple | None, rows: tuple) -> dg.AssetCheckResult:

@@ -82,12 +82,17 @@ class IngestReport:
     expired: int = 0  # statements older than the retention: not loaded
     removed_by_retention: int = 0  # rows landed earlier, now older than the retention: deleted
     pages: int = 0  # LRS pages read
+    latest_arrival: datetime | None = None  # when the newest statement read reached the source (ingest_runs)
     since: datetime | None = None  # LRS: what this run asked for
     next_since: datetime | None = None  # LRS: where the next incremental run starts
 
     @property
     def reconciles(self) -> bool:
         return self.read == self.loaded + self.quarantined + self.duplicates + self.erased + self.expired
+
+    def arrived(self, moment: datetime | None) -> None:
+        if moment is not None and (self.latest_arrival is None or moment > self.latest_arrival):
+            self.latest_arrival = moment
 
 
 @dataclass(frozen=True)
@@ -335,10 +340,10 @@ def _landing(con: duckdb.DuckDBPyConnection, report: IngestReport, run_id: str,
         con.execute("INSERT INTO ingest_runs BY NAME SELECT ? AS run_id, ? AS source, ? AS started_at, "
                     "? AS finished_at, ? AS files_read, ? AS n_read, ? AS n_loaded, ? AS n_quarantined, "
                     "? AS n_duplicates, ? AS n_erased, ? AS n_expired, ? AS n_removed_by_retention, "
-                    "? AS n_files_quarantined",
+                    "? AS n_files_quarantined, ? AS latest_arrival",
                     [run_id, report.source, started_at, datetime.now(timezone.utc), report.files_read, report.read,
                      report.loaded, report.quarantined, report.duplicates, report.erased, report.expired,
-                     report.removed_by_retention, report.files_quarantined])
+                     report.removed_by_retention, report.files_quarantined, report.latest_arrival])
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)
@@ -416,6 +421,8 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
                     report.files_quarantined += 1
                     continue
                 report.files_read += 1
+                if report.read > before:
+                    report.arrived(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
                 con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [source, rel, digest, path.stat().st_size, report.read - before,
                              datetime.now(timezone.utc), run_id])
@@ -481,6 +488,7 @@ def land_lrs_source(con: duckdb.DuckDBPyConnection, source: str, pull: Pull, row
                 first_server_time = first_server_time or page.server_time
                 if page.latest_stored and (latest_stored is None or page.latest_stored > latest_stored):
                     latest_stored = page.latest_stored
+                report.arrived(page.latest_stored)
                 statements = (RawStatement(f"page {number}#{index}", data)
                               for index, data in enumerate(page.statements))
                 lander.land(statements)

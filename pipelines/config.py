@@ -75,6 +75,7 @@ class _SourceTable(_Table):
                       description="lower-case letters, digits and _, starting with a letter")
     anonymous_homepages: list[str] = Field([], description="a list of homePages (strings)")
     handbook: bool | None = Field(None, description='true or false (default: true for the source named "handbook")')
+    max_silence_hours: float | None = Field(None, gt=0, description="a number of hours, more than 0")
 
 
 class FilesSourceTable(_SourceTable):
@@ -92,8 +93,8 @@ class LrsSourceTable(_SourceTable):
 
 SOURCE_TABLES = {"files": FilesSourceTable, "lrs": LrsSourceTable}
 DEMO_SOURCES = (
-    FilesSourceTable(name="mooc", kind="files", path="data/mooc"),
-    FilesSourceTable(name="handbook", kind="files", path="data/handbook",
+    FilesSourceTable(name="mooc", kind="files", path="data/mooc", max_silence_hours=36.0),
+    FilesSourceTable(name="handbook", kind="files", path="data/handbook", max_silence_hours=192.0,
                      anonymous_homepages=["https://handbook.example.org/anonymous"]),
 )
 
@@ -131,6 +132,8 @@ class Source:
     handbook: bool = False
     # LRS: how far before the LRS's clock at the last pull the next pull starts again, for statements written late.
     overlap_seconds: int = DEFAULT_OVERLAP_SECONDS
+    # The longest the source may send nothing new before its freshness check fails; None: no check.
+    max_silence_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,8 @@ def _parse(raw: dict, config_path: Path) -> LolaToml:
 
 def _source(table: FilesSourceTable | LrsSourceTable, root: Path) -> Source:
     common = {"name": table.name, "kind": table.kind, "anonymous_homepages": tuple(table.anonymous_homepages),
-              "handbook": table.name == "handbook" if table.handbook is None else table.handbook}
+              "handbook": table.name == "handbook" if table.handbook is None else table.handbook,
+              "max_silence_hours": table.max_silence_hours}
     if isinstance(table, FilesSourceTable):
         return Source(**common, path=root / table.path)
     return Source(**common, url=table.url, username_env=table.username_env, password_env=table.password_env,

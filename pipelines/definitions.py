@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.checks import build_expectations_checks, build_reconciliation_check
+from assets.checks import build_expectations_checks, build_freshness_check, build_reconciliation_check
 from assets.landing import build_file_landing_asset, build_lrs_landing_asset, landing_key, lrs_resource_key
 from assets.models import LolaDbtCli, build_model_assets, dbt_project
 from assets.publish import build_publish_asset
 from assets.reference import build_metric_registry_asset, build_rct_assignment_asset, build_reference_assets
 from assets.release import build_release_asset
+from pipelines.alerts import build_alert_sensors
 from pipelines.config import Config, Source, load_config
 from pipelines.resources import LrsResource, PseudonymKeyResource, PublishedCopyResource, WarehouseResource
 from pipelines.run_hygiene import build_orphaned_runs_sensor
@@ -58,6 +59,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
         assets=[*landing, *shared, release],
         asset_checks=[
             *(build_reconciliation_check(s.name) for s in config.sources),
+            *(build_freshness_check(s.name, s.max_silence_hours) for s in config.sources if s.max_silence_hours),
             build_expectations_checks(expectation_tables()),
         ],
         jobs=[refresh, release_job],
@@ -66,7 +68,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
                                          default_status=dg.DefaultScheduleStatus.STOPPED)],
         sensors=[*(build_file_drop_sensor(s.name, s.path, REFRESH_JOB, [landing_key(s.name), *shared_keys])
                    for s in config.sources if s.kind == "files"),
-                 build_orphaned_runs_sensor()],
+                 build_orphaned_runs_sensor(), *build_alert_sensors()],
         executor=dg.in_process_executor,
         resources={
             "warehouse": WarehouseResource(path=str(config.warehouse_path), timezone=config.timezone,

@@ -140,11 +140,14 @@ def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
                 lines.append(f"  retention: removed {m['removed_by_retention']} statement(s) and quarantine "
                              "copies older than the configured retention_days")
     evaluations = result.get_asset_check_evaluations()
-    failed = [e for e in evaluations if not e.passed]
-    lines.append(f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
-    for evaluation in failed:
-        details = ", ".join(f"{k}={v.value}" for k, v in evaluation.metadata.items())
-        lines.append(f"  FAILED {evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({details})")
+    failed = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    lines.append(f"checks: {len(evaluations) - len(failed) - len(warned)} passed, {len(failed)} failed"
+                 + (f", {len(warned)} warned" if warned else ""))
+    for label, evaluations in (("FAILED", failed), ("WARNED", warned)):
+        for evaluation in evaluations:
+            details = ", ".join(f"{k}={v.value}" for k, v in evaluation.metadata.items())
+            lines.append(f"  {label} {evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({details})")
     for event in result.get_step_failure_events():
         failure = event.step_failure_data
         if failure.user_failure_data and failure.user_failure_data.description:  # a dg.Failure: said for the user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipelines.config import Config, ConfigError
 from warehouse.db import PUBLISHED_DB, connect
+from warehouse.freshness import source_freshness
 
 
 def _funnel(con) -> list[str]:
@@ -54,6 +55,9 @@ def summarize(config: Config) -> str:
             ORDER BY source""").fetchall():
             lines.append(f"  {source:<10} read {read:>8,}  loaded {loaded:>8,}  quarantined {quarantined:>6,}  "
                          f"duplicates {duplicates:>6,}  ({finished:%Y-%m-%d %H:%M})")
+        lines.append("freshness of each source (max_silence_hours in lola.toml):")
+        for freshness in source_freshness(con, {s.name: s.max_silence_hours for s in config.sources}):
+            lines.append(f"  {freshness.source:<10} {freshness.describe()}")
         pairs, learners, courses = con.execute(
             "SELECT count(*), count(DISTINCT learner_pid), count(DISTINCT course_id) "
             "FROM completion_learner_course").fetchone()

@@ -54,6 +54,10 @@ ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_erased BIGINT DEFAULT 0;     
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_expired BIGINT DEFAULT 0;             -- past the retention
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_removed_by_retention BIGINT DEFAULT 0; -- landed earlier, now past it
 ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS n_files_quarantined BIGINT DEFAULT 0;   -- files that could not be read
+-- When the newest statement this run read reached the source: the latest modification time of a file it read
+-- statements from, or the latest `stored` of an LRS page. Reading the same statements again does not move it, so a
+-- source's freshness is max(latest_arrival) over its runs (warehouse/freshness.py).
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS latest_arrival TIMESTAMPTZ;
 
 -- Grain: one row per LRS source: where its next incremental pull starts. Written in the landing transaction, so it
 -- moves only with the statements it covers.
