@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,8 +13,7 @@ import click
 
 from pipelines.config import Config, ConfigError, load_config
 from pipelines.exit_codes import EXIT_BUSY, EXIT_CODES_HELP, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE
-
-PROJECT_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+from pipelines.instance import prepare_instance, storage_name
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -74,13 +72,7 @@ def _config(config_path: str | None) -> Config:
 
 
 def _dagster_home(config: Config) -> Path:
-    """The instance folder, holding a copy of the project's dagster.yaml."""
-    home = config.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / "dagster.yaml"
-    if PROJECT_DAGSTER_YAML.is_file() and (not target.exists() or target.read_bytes() != PROJECT_DAGSTER_YAML.read_bytes()):
-        shutil.copyfile(PROJECT_DAGSTER_YAML, target)
-    return home
+    return prepare_instance(config.dagster_home)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
@@ -288,6 +280,17 @@ def summary(config_path: str | None) -> None:
     from pipelines.summary import summarize
 
     click.echo(summarize(_config(config_path)))
+
+
+@main.command()
+@config_option
+@user_errors
+def instance(config_path: str | None) -> None:
+    """Write the Dagster instance's folder for this configuration (as refresh does) and print its path, for a
+    service that starts the daemon or the webserver on it (docs/operations.md); where runs are kept depends on
+    LOLA_DAGSTER_POSTGRES_URL."""
+    home = _dagster_home(_config(config_path))
+    click.echo(f"DAGSTER_HOME={home}  # runs, events and schedules: {storage_name()}")
 
 
 # -h is `dagster dev`'s host option: only --help is LOLA's here.

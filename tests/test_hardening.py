@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.cli import PROJECT_DAGSTER_YAML
+from pipelines.instance import PROJECT_DAGSTER_YAML
 from tests.pipelines.test_cli import LOLA, assert_one_line_error, lola
 
 KEY_A, KEY_B = "ab" * 32, "cd" * 32

@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.cli import PROJECT_DAGSTER_YAML
+from pipelines.instance import PROJECT_DAGSTER_YAML
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]

@@ -31,7 +31,7 @@ def assert_one_line_error(result, code: int = 2):
 
 
 @pytest.mark.parametrize("command", [[], ["validate"], ["generate"], ["refresh"], ["release"], ["summary"],
-                                     ["dev"]])
+                                     ["dev"], ["instance"]])
 def test_every_command_has_help(command):
     result = lola(*command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout
