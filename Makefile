@@ -9,7 +9,7 @@ DEMO_KEY := .lola/key
 # The demo's open-data release (contract §5), made from the analysts' copy at the end of `make demo`.
 DEMO_RELEASE := release
 
-.PHONY: demo test test-spark bench dev docs clean
+.PHONY: demo test test-spark bench bench-nightly dev docs clean
 # `make bench SIZES=2000,100000`: the statement counts of the scale benchmark (bench/scale.py)
 SIZES ?= 100000,1000000,5000000
 
@@ -50,6 +50,10 @@ test-spark: $(SPARK_STAMP)
 bench: $(STAMP)
 	@# long: the 5M size alone takes tens of minutes; progress is printed, the table goes into bench/README.md
 	$(BIN)/python bench/scale.py --sizes $(SIZES)
+
+bench-nightly: $(STAMP)
+	@# one new day on top of 7, 30 and 90 days of history (bench/nightly.py); the table goes into bench/README.md
+	$(BIN)/python bench/nightly.py
 
 dev: $(STAMP)
 	@export LOLA_PSEUDONYM_KEY="$${LOLA_PSEUDONYM_KEY:-$$(cat $(DEMO_KEY) 2>/dev/null)}" && $(BIN)/lola dev

@@ -21,7 +21,6 @@ from pathlib import Path
 from bench.inputs import GENERATORS, LOLA, REPO, InputError, input_file, resolve_generator
 
 DEFAULT_SIZES = "100000,1000000,5000000"
-BEGIN, END = "<!-- scale:begin -->", "<!-- scale:end -->"
 POLL_SECONDS = 0.1
 CONFIG = """[warehouse]
 path = "warehouse/lola.duckdb"
@@ -125,12 +124,13 @@ def table(results: list[tuple[int, list[Step]]]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(readme: Path, text: str) -> None:
-    """Replace what lies between the marker lines (whole lines, so prose quoting them is left alone), or append a
-    new marked block."""
-    block = f"{BEGIN}\n{text}\n{END}\n"
+def write_readme(readme: Path, text: str, marker: str = "scale") -> None:
+    """Replace what lies between the `<!-- marker:begin -->` and `<!-- marker:end -->` lines (whole lines, so prose
+    quoting them is left alone), or append a new marked block."""
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    block = f"{begin}\n{text}\n{end}\n"
     current = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    marked = re.compile(f"^{re.escape(BEGIN)}\n.*?^{re.escape(END)}\n", re.MULTILINE | re.DOTALL)
+    marked = re.compile(f"^{re.escape(begin)}\n.*?^{re.escape(end)}\n", re.MULTILINE | re.DOTALL)
     if marked.search(current):
         current = marked.sub(lambda _: block, current, count=1)
     else:
