@@ -283,6 +283,38 @@ def summary(config_path: str | None) -> None:
 
 
 @main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder to write the copy into (made if missing).")
+@config_option
+@user_errors
+def backup(out_dir: str, config_path: str | None) -> None:
+    """Copy the warehouse, consistent, into OUT as lola-<UTC time>.duckdb, holding the writer lock (a refresh running
+    is waited for, as another writer would be). The copy holds pseudonyms only; keep the key elsewhere
+    (docs/operations.md: restore). Exit 0; 2 without a warehouse; 3 when the warehouse stays busy."""
+    from datetime import datetime, timezone
+
+    from warehouse.db import back_up, connect
+    from warehouse.lock import writer_lock
+
+    config = _config(config_path)
+    if not config.warehouse_path.exists():
+        raise ConfigError(f"no warehouse at {config.warehouse_path} yet: run `lola refresh` first")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"lola-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.duckdb"
+    with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola backup"):
+        back_up(config.warehouse_path, target)
+    con = connect(target, config.timezone, read_only=True)
+    try:
+        landed, quarantined = con.execute("SELECT (SELECT count(*) FROM landed_statements), "
+                                          "(SELECT count(*) FROM quarantine)").fetchall()[0]
+    finally:
+        con.close()
+    click.echo(f"backup: {target} ({target.stat().st_size / 2**20:,.1f} MiB; {landed:,} statements landed, "
+               f"{quarantined:,} in quarantine)")
+
+
+@main.command()
 @config_option
 @user_errors
 def instance(config_path: str | None) -> None:

@@ -105,16 +105,33 @@ def compact(path: Path) -> None:
     """Rewrite the database file table by table. DuckDB reuses the blocks of deleted rows but never blanks them, so
     after an erasure the old bytes would stay in the file until overwritten."""
     fresh = path.with_name(f".{path.name}.compact")
-    fresh.unlink(missing_ok=True)
     con = bound_memory(duckdb.connect(str(path)))
     try:
-        current = con.execute("SELECT current_database()").fetchone()[0]
-        con.execute(f"ATTACH '{fresh}' AS compacted")
-        con.execute(f'COPY FROM DATABASE "{current}" TO compacted')
-        con.execute("DETACH compacted")
+        _copy_database(con, fresh)
     finally:
         con.close()
     os.replace(fresh, path)
+
+
+def back_up(path: Path, target: Path) -> None:
+    """A consistent copy of the warehouse at target, written aside then renamed: the caller holds the writer lock."""
+    partial = target.with_name(f".{target.name}.partial")
+    con = bound_memory(duckdb.connect())
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+        _copy_database(con, partial)
+    finally:
+        con.close()
+    os.replace(partial, target)
+
+
+def _copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    current = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH {_literal(str(target))} AS copied")
+    con.execute(f'COPY FROM DATABASE "{current}" TO copied')
+    con.execute("DETACH copied")
 
 
 def publish(path: Path, published_dir: Path, tables: list[str]) -> Path:
