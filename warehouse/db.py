@@ -30,6 +30,7 @@ ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ER
 # DuckDB caches up to 80% of the machine's memory by default; LOLA's connections are held to this and spill the rest
 # to the file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
 MEMORY_LIMIT = "512MB"
+PARQUET_ROW_GROUP_BYTES = "16MB"
 
 
 class EnvironmentFailure(RuntimeError):
@@ -186,6 +187,10 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
     version = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=versions))
     con = bound_memory(duckdb.connect(str(version / PUBLISHED_DB)))
     try:
+        # Parquet buffers whole row groups per thread, more of them when it keeps the insertion order: with wide rows
+        # (statement_json) that outgrew the memory limit past a million statements. Row groups are capped in bytes,
+        # and the order is not kept: tables have none, readers who need one ORDER BY.
+        con.execute("SET preserve_insertion_order = false")
         con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
         comments = _writer_comments(con)
         for table in tables:
@@ -193,7 +198,8 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
             for column, comment in comments.get(table, {}).items():
                 target = f'COLUMN main.{table}."{column}"' if column else f"TABLE main.{table}"
                 con.execute(f"COMMENT ON {target} IS {_literal(comment)}")
-            con.execute(f"COPY main.{table} TO {_literal(f'{version / table}.parquet')} (FORMAT parquet)")
+            con.execute(f"COPY main.{table} TO {_literal(f'{version / table}.parquet')} "
+                        f"(FORMAT parquet, ROW_GROUP_SIZE_BYTES '{PARQUET_ROW_GROUP_BYTES}')")
     finally:
         con.close()
     _seal(version)

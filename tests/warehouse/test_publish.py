@@ -129,3 +129,17 @@ def test_publishing_again_keeps_one_version_behind_the_fixed_paths(warehouses, t
     for name in ["lola.duckdb", *(f"{t}.parquet" for t in PUBLISHED_TABLES)]:
         assert os.readlink(published / name) == f"current/{name}"
     assert seen_by_a_reader(published) == warehouses["new"][1]
+
+
+def test_wide_rows_beyond_the_memory_limit_publish(tmp_path, monkeypatch):
+    """Parquet buffers whole row groups per thread: with 1.3 KB rows, a real warehouse of 1.8M statements outgrew the
+    512 MB limit this way. Here the limit is 128 MB and the table 6 times that."""
+    monkeypatch.setattr("warehouse.db.MEMORY_LIMIT", "128MB")
+    writer = tmp_path / "writer.duckdb"
+    con = duckdb.connect(str(writer))
+    con.execute("CREATE TABLE statements AS SELECT i AS n, repeat(md5(i::VARCHAR), 40) AS statement_json "
+                "FROM range(600000) AS t(i)")
+    con.close()
+    version = publish(writer, tmp_path / "published", ["statements"])
+    assert duckdb.sql(f"SELECT count(*), count(DISTINCT n), min(length(statement_json)) "
+                      f"FROM '{version / 'statements.parquet'}'").fetchall() == [(600_000, 600_000, 1_280)]
