@@ -25,19 +25,17 @@ def _failed_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.As
             if not e.dagster_event.asset_check_evaluation_data.passed]
 
 
-def failed_checks(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, object]]:
-    """The run's failed checks of severity ERROR (a warning, such as a dbt test of severity warn, is for the next
-    person who looks, not for a page): asset, check, whether it blocked the run, description, numeric metadata."""
-    failed = []
-    for evaluation in _failed_evaluations(instance, run_id):
-        if evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            continue
-        numbers = {key: value.value for key, value in evaluation.metadata.items()
-                   if isinstance(value.value, (int, float, bool)) or value.value is None}
-        failed.append({"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
-                       "blocking": bool(evaluation.blocking), "description": evaluation.description,
-                       "metadata": numbers})
-    return failed
+def _is_error(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """A failed check worth a message; a warning (a dbt test of severity warn) is for the next person who looks."""
+    return evaluation.severity == dg.AssetCheckSeverity.ERROR
+
+
+def _described(evaluation: dg.AssetCheckEvaluation) -> dict[str, object]:
+    """Asset, check, whether it blocked the run, the description LOLA wrote and the numeric metadata only."""
+    numbers = {key: value.value for key, value in evaluation.metadata.items()
+               if isinstance(value.value, (int, float, bool)) or value.value is None}
+    return {"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
+            "blocking": bool(evaluation.blocking), "description": evaluation.description, "metadata": numbers}
 
 
 def failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, str]]:
@@ -51,7 +49,8 @@ def failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[dict[str, st
 
 
 def alert_message(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dict[str, object]:
-    checks = failed_checks(instance, run.run_id)
+    evaluations = _failed_evaluations(instance, run.run_id)
+    checks = [_described(e) for e in evaluations if _is_error(e)]
     steps = failed_steps(instance, run.run_id)
     status = run.status.value
     return {
@@ -60,7 +59,7 @@ def alert_message(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dict[str,
                     f"{len(steps)} step(s) failed, {len(checks)} check(s) failed"),
         "run_id": run.run_id, "job": run.job_name, "status": status,
         "failed_steps": steps, "failed_checks": checks,
-        "checks_warned": sum(e.severity == dg.AssetCheckSeverity.WARN for e in _failed_evaluations(instance, run.run_id)),
+        "checks_warned": len(evaluations) - len(checks),
     }
 
 
@@ -97,7 +96,7 @@ def build_alert_sensors() -> list[dg.SensorDefinition]:
                                       f"non-blocking one, such as a source's freshness) to the webhook in "
                                       f"{WEBHOOK_ENV_VAR}.")
     def alert_on_failed_checks(context: dg.RunStatusSensorContext) -> dg.SkipReason:
-        if not failed_checks(context.instance, context.dagster_run.run_id):
+        if not any(_is_error(e) for e in _failed_evaluations(context.instance, context.dagster_run.run_id)):
             return dg.SkipReason("no check of severity ERROR failed")
         return dg.SkipReason(post_alert(alert_message(context.instance, context.dagster_run)))
 
