@@ -15,15 +15,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import multiprocessing
-import multiprocessing.pool
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from multiprocessing.pool import AsyncResult
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,10 @@ def _polars_schema(columns: tuple[tuple[str, str], ...]) -> dict[str, pl.DataTyp
 
 
 STAGED_SCHEMA, HOLD_SCHEMA = _polars_schema(STAGED_COLUMNS), _polars_schema(HOLD_COLUMNS)
+
+
+class WorkerDied(RuntimeError):
+    """A landing worker process ended abruptly (killed, out of memory): nothing of the source was landed."""
 
 
 class SourceUnavailable(RuntimeError):
@@ -180,12 +184,12 @@ class Lander:
         self._max_bytes = max_statement_bytes
         row_builder.leave_out(tombstones(con))
         self._judge = Judge(source, row_builder, horizon, check)
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self._chunk: list[tuple[int, str, bytes]] = []  # statements read, not yet judged; files and pages share it
         self._chunk_received_at = datetime.now(timezone.utc)
         self._chunks = 0
         self._seq = 0  # statements read so far in this run
-        self._pending: deque[tuple[AsyncResult | Judged, datetime]] = deque()
+        self._pending: deque[tuple[Future | Judged, datetime]] = deque()
         self._staged = 0
         for table, columns in (("staged_rows", STAGED_COLUMNS), ("staged_holds", HOLD_COLUMNS)):
             con.execute(f"CREATE OR REPLACE TEMP TABLE {table} "
@@ -196,8 +200,7 @@ class Lander:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            self._pool.shutdown(cancel_futures=True)
         with suppress(duckdb.Error):  # a failed transaction has dropped them already
             self._con.execute("DROP TABLE IF EXISTS staged_rows; DROP TABLE IF EXISTS staged_holds")
 
@@ -225,16 +228,23 @@ class Lander:
         self._chunks += 1
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
         if self._chunks == 2 and workers > 1:
-            # Spawned, not forked: a fork copies polars' and DuckDB's thread pools mid-state and can hang.
-            self._pool = multiprocessing.get_context("spawn").Pool(workers, _start_worker, (self._judge,))
+            # Spawned, not forked: a fork copies polars' and DuckDB's thread pools mid-state and can hang. An executor,
+            # not a multiprocessing Pool: a worker that dies fails the chunks it held instead of leaving them pending.
+            self._pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), _start_worker,
+                                             (self._judge,))
         chunk, self._chunk = self._chunk, []
-        judged = self._pool.apply_async(_judge_in_worker, (chunk,)) if self._pool else self._judge.chunk(chunk)
+        judged = self._pool.submit(_judge_in_worker, chunk) if self._pool else self._judge.chunk(chunk)
         self._pending.append((judged, self._chunk_received_at))
         while len(self._pending) > CHUNKS_IN_FLIGHT:
             self._stage(*self._pending.popleft())
 
-    def _stage(self, judged: AsyncResult | Judged, received_at: datetime) -> None:
-        judged = judged.get() if isinstance(judged, AsyncResult) else judged
+    def _stage(self, judged: Future | Judged, received_at: datetime) -> None:
+        if isinstance(judged, Future):
+            try:
+                judged = judged.result()
+            except BrokenProcessPool:
+                raise WorkerDied(f"{self._source}: a landing worker process ended abruptly (killed, or out of "
+                                 "memory?); nothing of the source was landed, run the refresh again") from None
         self._report.erased += judged.erased
         self._report.expired += judged.expired
         for table, frame in (("staged_rows", judged.rows), ("staged_holds", judged.holds)):

@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+import os
 import tracemalloc
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -11,7 +12,7 @@ import duckdb
 import pytest
 
 from assets.files import read_file
-from assets.ingest import Mode, land_file_source
+from assets.ingest import Mode, WorkerDied, land_file_source
 from schemas.pseudonyms import Pseudonymizer
 from schemas.rows import LANDED_COLUMNS, RowBuilder
 from schemas.validation import check_json
@@ -418,3 +419,23 @@ def test_landing_in_worker_processes_gives_the_same_warehouse_as_landing_in_one(
         assert_quarantine_rows_match_the_counts(folder)
     assert len(tables[1][0]) == expected[0] and len(tables[1][1]) == expected[1]
     assert tables[1] == tables[2]
+
+
+def dies_on_the_marker(data: bytes):
+    """A validator whose worker process dies on one statement, as an out-of-memory kill would end it."""
+    if b"die-here" in data:
+        os._exit(9)
+    return check_json(data)
+
+
+def test_a_worker_that_dies_fails_the_landing_instead_of_hanging(tmp_path):
+    statements = [statement(n) for n in range(1, 9_001)]
+    statements[6_000]["object"]["id"] = "https://example.org/die-here"  # in the second chunk: a worker's
+    write_ndjson(tmp_path / "drop" / "a.ndjson", statements)
+    with writer(tmp_path / "wh.duckdb", TZ) as con:
+        with pytest.raises(WorkerDied, match="a landing worker process ended abruptly"):
+            land_file_source(con, "mooc", tmp_path / "drop", RowBuilder(Pseudonymizer(KEY)), "run", TZ,
+                             check=dies_on_the_marker)
+    # Rolled back whole: no run recorded, and not even the landed_statements table its transaction made.
+    assert query(tmp_path, "SELECT (SELECT count(*) FROM ingest_runs), (SELECT count(*) FROM duckdb_tables() "
+                           "WHERE table_name = 'landed_statements')") == [(0, 0)]
