@@ -2,12 +2,14 @@
 freshness check (shown by `lola refresh` and `lola summary`) and posts an alert to a webhook on 127.0.0.1; new
 statements make it pass; a run that fails posts one too. The alerts hold names and counts, never an identifier."""
 
+import contextlib
 import csv
 import json
 import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -92,8 +94,12 @@ def scene(tmp_path):
             time.sleep(1)
         yield tmp_path, env, webhook
     finally:
-        os.killpg(daemon.pid, 15)
-        daemon.wait(30)
+        os.killpg(daemon.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            daemon.wait(30)
+        with contextlib.suppress(ProcessLookupError):  # whatever of its group is left (its code server)
+            os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()
         webhook.server.shutdown()
 
 
