@@ -16,6 +16,7 @@ import enum
 import hashlib
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -162,6 +163,9 @@ def _judge_in_worker(statements: list[tuple[int, str, bytes]]) -> Judged:
 def _start_worker(judge: Judge) -> None:
     global _judge
     _judge = judge
+    # The pool stops its workers with SIGTERM when one dies; a SIGTERM ignored by whoever started LOLA (inherited)
+    # would leave it waiting for them forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class Lander:
