@@ -5,6 +5,7 @@ At most a few blocks are in flight, so a million-line input never sits in memory
 """
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,7 +69,10 @@ def _in_order(work: Callable[..., R], jobs: Iterable[tuple], workers: int) -> It
             yield work(*job)
         return
     in_flight: deque[Future] = deque()
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+    # SIGTERM's default restored in the workers: the pool stops them with it if one dies, and an ignore inherited
+    # from whoever started `lola validate` would leave it waiting for them.
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=signal.signal,
+                             initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
         for job in jobs:
             in_flight.append(pool.submit(work, *job))
             if len(in_flight) > 2 * workers:
