@@ -41,11 +41,12 @@ def erase_learner(con: duckdb.DuckDBPyConnection, learner_pid: str, tombstone: s
         quarantined = con.execute("DELETE FROM quarantine WHERE contains(statement_json::VARCHAR, ?)",
                                   [named]).fetchone()[0]
         # Every derived table too, so that no block of the file holds the pseudonym once compacted; the caller
-        # rebuilds them from landed data.
+        # rebuilds them from landed data. Views (stg_statements) hold nothing.
         for table, column in con.execute(
                 "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
                 "AND column_name IN ('learner_pid', 'statement_json') AND table_name NOT IN "
-                "('landed_statements', 'quarantine')").fetchall():
+                "('landed_statements', 'quarantine') AND table_name IN "
+                "(SELECT table_name FROM duckdb_tables() WHERE database_name = current_database())").fetchall():
             if column == "learner_pid":
                 con.execute(f'DELETE FROM "{table}" WHERE learner_pid = ?', [learner_pid])
             else:
