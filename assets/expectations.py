@@ -6,16 +6,23 @@ table read into memory, called from plain Dagster asset checks (assets/checks.py
 """
 
 import os
-import warnings
+import sys
 from dataclasses import dataclass
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no usage statistics leave the machine
-# With the Spark extra installed GX imports pyspark, which warns of pandas 3 on every run: a refresh stays quiet.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
-
-import great_expectations as gx  # noqa: E402  (after the analytics switch)
+# GX imports pyspark when it is installed (the Spark extra), which the suites on pandas frames never use: in a
+# process whose main module has no file (a Dagster run worker, `python -c`) pyspark takes itself for a doctest run
+# and exits, failing the step with "SystemExit: 0". GX is made to see no pyspark while it is imported.
+_pyspark_hidden = "pyspark" not in sys.modules
+if _pyspark_hidden:
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # `import pyspark` raises ImportError
+try:
+    import great_expectations as gx  # noqa: E402  (after the analytics switch)
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+finally:
+    if _pyspark_hidden:
+        del sys.modules["pyspark"]
 import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 from warehouse.registry import Column, Table  # noqa: E402
 
