@@ -435,10 +435,11 @@ def land_file_source(con: duckdb.DuckDBPyConnection, source: str, root: Path, ro
                     report.files_quarantined += 1
                     continue
                 report.files_read += 1
+                status = path.stat()
                 if report.read > before:
-                    report.arrived(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc))
+                    report.arrived(datetime.fromtimestamp(status.st_mtime, timezone.utc))
                 con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [source, rel, digest, path.stat().st_size, report.read - before,
+                            [source, rel, digest, status.st_size, report.read - before,
                              datetime.now(timezone.utc), run_id])
             lander.finish()
     return report

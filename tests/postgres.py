@@ -7,12 +7,13 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.lrs.ralph import free_port
 
 SERVER_USER = "postgres"
 
@@ -32,17 +33,11 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", SERVER_USER, "--", *command] if os.geteuid() == 0 else command
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running_postgres(database: str = "lola") -> Iterator[str]:
     """A server with one database; yields its URL (user `lola`, a random password)."""
     folder = Path(tempfile.mkdtemp(prefix="lola-pg-"))  # not under pytest's tmp: the server user must enter it
-    password, port = secrets.token_hex(12), _free_port()
+    password, port = secrets.token_hex(12), free_port()
     if os.geteuid() == 0:
         shutil.chown(folder, SERVER_USER)
     (folder / "password").write_text(password)

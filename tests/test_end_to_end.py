@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from pipelines.cohort import build_cohort
+from tests.lrs.ralph import free_port
 from tests.scan import canaries_found
 from warehouse import project
 from tests.reference_metrics import expected_completion, expected_engagement_weeks, expected_rct
@@ -198,15 +198,9 @@ def test_teachers_pseudonymized_by_account_meet_their_statements(demo, tmp_path)
     assert linked == {(pid, arm) for pid, arm in in_marts if arm is not None}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_dagster_dev_shows_the_assets(demo):
     root, _, _ = demo
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "LOLA_CONFIG")}
     server = subprocess.Popen([LOLA, "dev", "--host", "127.0.0.1", "--port", str(port)], cwd=root,
                               env={**env, "LOLA_PSEUDONYM_KEY": KEY}, stdout=open(root / "dev.log", "w"),

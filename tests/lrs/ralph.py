@@ -131,7 +131,7 @@ def post_with_tincan(lrs: RalphLrs, statements: list[dict]) -> None:
         raise RalphError(f"tincan's save_statements failed: HTTP {response.response.status}: {response.data[:500]}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     # The port is free when we ask; the launcher binds it a moment later (a race we accept in tests).
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -193,7 +193,7 @@ def running_ralph(workdir: Path) -> Iterator[RalphLrs]:
     # cannot race.
     Path(env["RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH"]).mkdir(exist_ok=True)
     username, password = "lola-test", secrets.token_urlsafe(18)
-    port = _free_port()
+    port = free_port()
     with log_path.open("wb") as log:
         # -P: the launcher's folder must not come first on sys.path, where our ralph.py would hide Ralph's package.
         # cwd=workdir: Ralph's settings also read a `.env` file from the current folder.

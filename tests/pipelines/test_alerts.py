@@ -8,9 +8,7 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,16 +21,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.instance import PROJECT_DAGSTER_YAML
+from pipelines.instance import prepare_instance
+from tests.lrs.ralph import free_port
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Webhook:
@@ -77,8 +70,7 @@ def scene(tmp_path):
         '[course]\nstructure = "data/course_structure.json"\n[rct]\nassignment = "data/rct_assignment.csv"\n'
         '[[source]]\nname = "mooc"\nkind = "files"\npath = "data/mooc"\nmax_silence_hours = 24\n'
         f'[[source]]\nname = "lms"\nkind = "lrs"\nurl = "http://127.0.0.1:{free_port()}/xAPI/"\n')
-    (tmp_path / "dagster").mkdir()
-    shutil.copyfile(PROJECT_DAGSTER_YAML, tmp_path / "dagster" / "dagster.yaml")
+    prepare_instance(tmp_path / "dagster")
     dg.DagsterInstance.from_config(str(tmp_path / "dagster")).dispose()  # its storage made before the daemon starts
     two_days_ago = (datetime.now() - timedelta(days=2)).timestamp()
     for path in (tmp_path / "data" / "mooc").iterdir():
