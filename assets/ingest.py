@@ -41,7 +41,7 @@ from warehouse.erasure import tombstones
 CHUNK_STATEMENTS = 4_000     # statements a worker judges at a time
 MAX_WORKERS = 4
 CHUNKS_IN_FLIGHT = 4         # chunks read ahead of the workers: bounds the raw bytes held in memory
-STAGED_ROWS_TO_SETTLE = 100_000  # rows staged before they are de-duplicated against the warehouse and moved in
+STAGED_ROWS_TO_SETTLE = 50_000   # rows staged before they are de-duplicated against the warehouse and moved in
 _POLARS_TYPES = {"VARCHAR": pl.String, "BOOLEAN": pl.Boolean, "DOUBLE": pl.Float64, "JSON": pl.String,
                  "TIMESTAMPTZ": pl.Datetime("us", "UTC"), "VARCHAR[]": pl.List(pl.String), "BIGINT": pl.Int64}
 # What a worker makes of a chunk: rows of valid statements, and holds (statements to quarantine, with their reasons).

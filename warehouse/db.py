@@ -30,6 +30,9 @@ ENVIRONMENT_MESSAGES = tuple(os.strerror(code) for code in sorted(ENVIRONMENT_ER
 # DuckDB caches up to 80% of the machine's memory by default; LOLA's connections are held to this and spill the rest
 # to the file's .tmp folder, which only ever sees what the warehouse holds (pseudonymized rows, scrubbed copies).
 MEMORY_LIMIT = "512MB"
+# Publishing streams tables from the writer's file into a new one: it needs little, and it runs in the refresh's
+# process after the landing and the checks, whose memory that process may not have handed back yet.
+PUBLISH_MEMORY_LIMIT = "256MB"
 PARQUET_ROW_GROUP_BYTES = "16MB"
 
 
@@ -51,10 +54,10 @@ def environment_failure(error: BaseException) -> EnvironmentFailure | None:
     return None
 
 
-def bound_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+def bound_memory(con: duckdb.DuckDBPyConnection, limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """Set after connecting, not as a connect() option: DuckDB refuses a second connection to an open file with
     other options."""
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{limit}'")
     return con
 
 
@@ -185,7 +188,7 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
     """A new version folder holding the published tables alone: a fresh DuckDB file, not a byte copy of the writer's
     (which holds landed statements, tombstones, watermarks...), and one Parquet file per table, made from it."""
     version = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=versions))
-    con = bound_memory(duckdb.connect(str(version / PUBLISHED_DB)))
+    con = bound_memory(duckdb.connect(str(version / PUBLISHED_DB)), PUBLISH_MEMORY_LIMIT)
     try:
         # Parquet buffers whole row groups per thread, more of them when it keeps the insertion order: with wide rows
         # (statement_json) that outgrew the memory limit past a million statements. Row groups are capped in bytes,

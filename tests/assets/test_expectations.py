@@ -36,7 +36,16 @@ def test_each_range_and_at_least_of_the_yaml_is_an_expectation():
 
 @pytest.mark.parametrize("column, value", [("grade", 1.5), ("active_days", 10), ("problems_passed", 3)])
 def test_a_row_outside_what_the_yaml_allows_fails_the_suite(column, value):
-    assert all(o.success for o in SuiteRunner().run(table("completion_learner_course"), pd.DataFrame([GOOD])))
-    outcomes = SuiteRunner().run(table("completion_learner_course"), pd.DataFrame([GOOD, {**GOOD, column: value}]))
+    assert all(o.success for o in SuiteRunner().run(table("completion_learner_course"), [pd.DataFrame([GOOD])]))
+    outcomes = SuiteRunner().run(table("completion_learner_course"), [pd.DataFrame([GOOD, {**GOOD, column: value}])])
     failed = [o for o in outcomes if not o.success]
     assert len(failed) == 1 and column in failed[0].expectation and failed[0].unexpected == 1, failed
+
+
+def test_a_table_checked_in_batches_fails_on_a_bad_row_of_any_batch_and_counts_them_all():
+    bad = {**GOOD, "grade": 1.5}
+    batches = [pd.DataFrame([GOOD, GOOD]), pd.DataFrame([GOOD, bad]), pd.DataFrame([bad, bad, GOOD])]
+    outcomes = SuiteRunner().run(table("completion_learner_course"), batches)
+    assert len(outcomes) == len(suite_for(table("completion_learner_course")))
+    failed = [o for o in outcomes if not o.success]
+    assert len(failed) == 1 and "grade" in failed[0].expectation and failed[0].unexpected == 3, failed

@@ -133,8 +133,8 @@ def test_publishing_again_keeps_one_version_behind_the_fixed_paths(warehouses, t
 
 def test_wide_rows_beyond_the_memory_limit_publish(tmp_path, monkeypatch):
     """Parquet buffers whole row groups per thread: with 1.3 KB rows, a real warehouse of 1.8M statements outgrew the
-    512 MB limit this way. Here the limit is 128 MB and the table 6 times that."""
-    monkeypatch.setattr("warehouse.db.MEMORY_LIMIT", "128MB")
+    limit this way. Here the limit is 128 MB and the table 6 times that."""
+    monkeypatch.setattr("warehouse.db.PUBLISH_MEMORY_LIMIT", "128MB")
     writer = tmp_path / "writer.duckdb"
     con = duckdb.connect(str(writer))
     con.execute("CREATE TABLE statements AS SELECT i AS n, repeat(md5(i::VARCHAR), 40) AS statement_json "
