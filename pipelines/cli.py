@@ -16,9 +16,30 @@ from pipelines.exit_codes import EXIT_BUSY, EXIT_CODES_HELP, EXIT_ENVIRONMENT, E
 from pipelines.instance import prepare_instance, storage_name
 
 
+JSON_OUTPUT = "lola.json_output"  # ctx.meta: the command prints one JSON object, its errors included
+JSON_FLAGS = frozenset({"--json", "--totals"})
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
     click.echo(f"lola: {message}", err=True)
+    context = click.get_current_context(silent=True)
+    if context and context.meta.get(JSON_OUTPUT):
+        click.echo(json.dumps({"exit_code": code, "error": message}))
     sys.exit(code)
+
+
+class JsonCommand(click.Command):
+    """A command whose --json (validate: --totals) makes stdout one JSON object whatever happens: an error, even in the
+    arguments (seen before they are parsed), is then {"exit_code", "error"}, besides its line on stderr."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[JSON_OUTPUT] = not JSON_FLAGS.isdisjoint(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if not ctx.meta[JSON_OUTPUT]:
+                raise
+            _fail(exc.format_message())
 
 
 def _user_error_types() -> tuple[type[Exception], ...]:
@@ -80,34 +101,40 @@ def main() -> None:
     """LOLA: xAPI traces of the AI4T MOOC and handbook → validated, pseudonymized DuckDB tables."""
 
 
-@main.command()
+@main.command(cls=JsonCommand)
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--xapi-version", type=click.Choice(["1.0.3", "2.0.0"]), default=None,
               help="Rules to apply (default: each statement's `version`, else 1.0.3).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that validate (default: one per core).")
+@click.option("--totals", is_flag=True,
+              help='Print one JSON object instead of the lines: {"statements", "valid", "invalid", "warnings", '
+                   '"by_error"} (by_error: statements per error, array positions and quoted values left out).')
 @config_option
 @user_errors
-def validate(paths: tuple[str, ...], xapi_version: str | None, workers: int | None, config_path: str | None) -> None:
-    """Validate xAPI statements without storing anything: one JSON line per statement.
+def validate(paths: tuple[str, ...], xapi_version: str | None, workers: int | None, totals: bool,
+             config_path: str | None) -> None:
+    """Validate xAPI statements without storing anything: one JSON line per statement, or --totals.
 
     PATH is a .json file (one statement or an array), a .ndjson/.jsonl file (.gz allowed), a directory, or - for
     NDJSON on stdin. Each line: {"source", "valid", "errors", "warnings"}; warnings are harmless rule bends that
-    the pipeline accepts. Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
+    the pipeline accepts. At a terminal, stderr shows the statements done, the invalid ones and the rate.
+    Exit 0 when all are valid, 1 when some are not, 2 on a usage or read error.
     """
     from assets.files import read_blocks
-    from pipelines.progress import Progress
-    from pipelines.validate_report import default_workers, report_many
+    from pipelines.terminal import statements_progress
+    from pipelines.validate_report import Totals, default_workers, report_many
 
-    invalid = 0
-    out = sys.stdout.buffer
-    with Progress(sys.stderr) as progress:
-        for report, size, chunk_invalid in report_many(read_blocks(list(paths)), xapi_version,
-                                                       workers or default_workers()):
-            out.write(report)
-            invalid += chunk_invalid
-            progress.advance(size, invalid)
-    sys.exit(EXIT_FAILED if invalid else EXIT_OK)
+    seen = Totals()
+    with statements_progress() as advance:
+        for report, block_totals in report_many(read_blocks(list(paths)), xapi_version, workers or default_workers()):
+            if not totals:
+                sys.stdout.buffer.write(report)
+            seen.add(block_totals)
+            advance(block_totals.statements, seen.invalid)
+    if totals:
+        click.echo(json.dumps(seen.as_json()))
+    sys.exit(EXIT_FAILED if seen.invalid else EXIT_OK)
 
 
 @main.command()
@@ -177,21 +204,27 @@ def _refuse_another_key(config: Config, key_check: str) -> None:
             con.close()
 
 
-@main.command()
+@main.command(cls=JsonCommand)
 @click.option("--source", "source_name", default=None, help="Only this source (default: every configured source).")
 @click.option("--date", "day", default=None, metavar="YYYY-MM-DD",
               help="Backfill one local day: forget its statements, then read them again (every file; an LRS's "
                    "statements stored that day).")
 @click.option("--all", "everything", is_flag=True, help="Forget the landed data and read every source again.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print only one JSON object, whatever happens: {"exit_code", "ok", "run_id", "sources", "checks", '
+                   '"failed_steps", "warehouse", "analysts_copy"}, or {"exit_code", "error"} (docs/cli.md).')
 @config_option
 @user_errors
-def refresh(source_name: str | None, day: str | None, everything: bool, quiet: bool, config_path: str | None) -> None:
+def refresh(source_name: str | None, day: str | None, everything: bool, quiet: bool, as_json: bool,
+            config_path: str | None) -> None:
     """Materialize the pipeline through Dagster: ingest → validate → pseudonymize → warehouse → checks.
 
-    Without --date or --all, only new or changed files are read. Exit 0 ok, 1 a blocking check failed, 2 config error.
+    Without --date or --all, only new or changed files are read. At a terminal, stderr shows the step running.
+    Exit 0 ok, 1 a blocking check failed, 2 config error.
     """
     from pipelines.refresh import RefreshRequest, run_refresh
+    from pipelines.terminal import echo_report, running
 
     if day and everything:
         _fail("--date and --all are exclusive")
@@ -202,9 +235,13 @@ def refresh(source_name: str | None, day: str | None, everything: bool, quiet: b
     config = _config(config_path)
     sources = [config.source(source_name).name] if source_name else [s.name for s in config.sources]
     mode = "all" if everything else "date" if parsed_day else "incremental"
-    outcome = run_refresh(config, _dagster_home(config), RefreshRequest(sources, mode, parsed_day))
-    if not quiet or not outcome.ok:
-        click.echo(outcome.report, err=not outcome.ok)
+    with running("refresh") as show_step:
+        outcome = run_refresh(config, _dagster_home(config), RefreshRequest(sources, mode, parsed_day),
+                              on_step=show_step)
+    if as_json:
+        click.echo(json.dumps(outcome.as_json()))
+    elif not quiet or not outcome.ok:
+        echo_report(outcome.report, err=not outcome.ok)
     sys.exit(outcome.exit_code)
 
 
@@ -265,21 +302,26 @@ def release(out_dir: str, seed: int | None, k: int, config_path: str | None) -> 
     files, no analysts' copy).
     """
     from pipelines.release import run_release
+    from pipelines.terminal import running
 
     config = _config(config_path)
-    outcome = run_release(config, _dagster_home(config), Path(out_dir), seed, k)
+    with running("release") as show_step:
+        outcome = run_release(config, _dagster_home(config), Path(out_dir), seed, k, on_step=show_step)
     click.echo(outcome.report, err=outcome.exit_code != EXIT_OK)
     sys.exit(outcome.exit_code)
 
 
-@main.command()
+@main.command(cls=JsonCommand)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the same facts as one JSON object (docs/cli.md), or {\"exit_code\", \"error\"}.")
 @config_option
 @user_errors
-def summary(config_path: str | None) -> None:
+def summary(as_json: bool, config_path: str | None) -> None:
     """Summarize the analysts' copy of the warehouse: counts, learners, completion per module, where to look next."""
-    from pipelines.summary import summarize
+    from pipelines.summary import summary_facts, summary_json, summary_text
 
-    click.echo(summarize(_config(config_path)))
+    facts = summary_facts(_config(config_path))
+    click.echo(summary_json(facts) if as_json else summary_text(facts))
 
 
 @main.command()
@@ -323,6 +365,30 @@ def instance(config_path: str | None) -> None:
     LOLA_DAGSTER_POSTGRES_URL."""
     home = _dagster_home(_config(config_path))
     click.echo(f"DAGSTER_HOME={home}  # runs, events and schedules: {storage_name()}")
+
+
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(COMPLETION_SHELLS), required=False)
+@config_option  # taken as by every command (contract §1); the script depends on no configuration
+def completion(shell: str | None, config_path: str | None) -> None:
+    """Print the script that completes lola's commands, options and arguments in SHELL (default: the one in $SHELL).
+
+    \b
+    Install it once:
+      bash, in ~/.bashrc:  eval "$(lola completion bash)"
+      zsh, in ~/.zshrc:    eval "$(lola completion zsh)"
+      fish:                lola completion fish > ~/.config/fish/completions/lola.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    shell = shell or Path(os.environ.get("SHELL", "")).name
+    if shell not in COMPLETION_SHELLS:
+        _fail(f"name the shell: lola completion {'|'.join(COMPLETION_SHELLS)} ($SHELL is {shell or 'not set'})")
+    # The variable click's completion reads: _LOLA_COMPLETE=bash_complete lola ... answers the shell.
+    click.echo(get_completion_class(shell)(main, {}, "lola", "_LOLA_COMPLETE").source())
 
 
 # -h is `dagster dev`'s host option: only --help is LOLA's here.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,14 +33,39 @@ class RefreshRequest:
 
 
 @dataclass(frozen=True)
+class CheckVerdict:
+    name: str                    # asset:check, as `lola dev` shows it
+    details: dict[str, object]   # its metadata
+
+
+@dataclass(frozen=True)
 class RefreshOutcome:
+    """What one refresh run did, read once from its events: `report` says it to a person, `as_json` to a script."""
+
     exit_code: int
-    report: str
     run_id: str
+    sources: dict[str, dict[str, object]]  # per source read: its landing's metadata (read, loaded, quarantined, ...)
+    checks_passed: int
+    checks_failed: list[CheckVerdict]
+    checks_warned: list[CheckVerdict]
+    failed_steps: dict[str, str]           # step → the first line of what it said
+    warehouse: Path
+    analysts_copy: Path
 
     @property
     def ok(self) -> bool:
         return self.exit_code == EXIT_OK
+
+    @property
+    def report(self) -> str:
+        return _report(self)
+
+    def as_json(self) -> dict[str, object]:
+        return {"exit_code": self.exit_code, "ok": self.ok, "run_id": self.run_id, "sources": self.sources,
+                "checks": {"passed": self.checks_passed, "failed": [c.name for c in self.checks_failed],
+                           "warned": [c.name for c in self.checks_warned]},
+                "failed_steps": self.failed_steps,
+                "warehouse": str(self.warehouse), "analysts_copy": str(self.analysts_copy)}
 
 
 # What a failed step's error means for the exit code (pipelines.exit_codes); any other failure is EXIT_FAILED.
@@ -68,15 +94,30 @@ def preflight(config: Config, sources: list[str], key_env_var: str) -> None:
                                   "(the LRS credentials come from the environment)")
 
 
-def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest,
-                key_env_var: str = KEY_ENV_VAR) -> RefreshOutcome:
-    """One run, holding the warehouse's writer lock from the preflight to the analysts' copy."""
+def run_refresh(config: Config, dagster_home: Path, request: RefreshRequest, key_env_var: str = KEY_ENV_VAR,
+                on_step: Callable[[str], None] | None = None) -> RefreshOutcome:
+    """One run, holding the warehouse's writer lock from the preflight to the analysts' copy; on_step is told the
+    name of each step as it starts."""
     with writer_lock(config.warehouse_path, config.lock_wait_seconds, purpose="lola refresh"):
         preflight(config, request.sources, key_env_var)
-        return _execute(config, dagster_home, request, key_env_var)
+        return _execute(config, dagster_home, request, key_env_var, on_step)
 
 
-def _execute(config: Config, dagster_home: Path, request: RefreshRequest, key_env_var: str) -> RefreshOutcome:
+def follow_steps(instance: dg.DagsterInstance, on_step: Callable[[str], None] | None) -> str:
+    """The id for a new run on the instance, whose steps are named to on_step as they start (a terminal shows them)."""
+    run_id = str(uuid.uuid4())  # Dagster's own run ids are random UUIDs
+
+    def on_event(entry) -> None:
+        if entry.dagster_event and entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+            on_step(entry.dagster_event.step_key)
+
+    if on_step:
+        instance.add_event_listener(run_id, on_event)
+    return run_id
+
+
+def _execute(config: Config, dagster_home: Path, request: RefreshRequest, key_env_var: str,
+             on_step: Callable[[str], None] | None) -> RefreshOutcome:
     defs = build_definitions(config, key_env_var)
     job = defs.resolve_job_def(REFRESH_JOB)
     skipped = {landing_key(s.name) for s in config.sources if s.name not in request.sources}
@@ -92,10 +133,11 @@ def _execute(config: Config, dagster_home: Path, request: RefreshRequest, key_en
     try:
         fail_orphaned_runs(instance)
         result = job.execute_in_process(run_config=run_config, instance=instance, asset_selection=selection,
-                                        raise_on_error=False, tags={PROCESS_TAG: process_identity()})
+                                        raise_on_error=False, tags={PROCESS_TAG: process_identity()},
+                                        run_id=follow_steps(instance, on_step))
     finally:
         instance.dispose()
-    return RefreshOutcome(exit_code=_exit_code(result), report=_report(result, config), run_id=result.run_id)
+    return _outcome(result, config)
 
 
 def _error_names(event: dg.DagsterEvent) -> Iterator[str]:
@@ -119,44 +161,58 @@ def _exit_code(result: dg.ExecuteInProcessResult) -> int:
     return EXIT_FAILED
 
 
-def _report(result: dg.ExecuteInProcessResult, config: Config) -> str:
-    lines = []
+def _outcome(result: dg.ExecuteInProcessResult, config: Config) -> RefreshOutcome:
+    sources = {}
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
         if materialization.asset_key.path[0] == "landing":
-            m = {k: v.value for k, v in materialization.metadata.items()}
-            origin = (f"{m['files_read']} new file(s)" if "files_read" in m
-                      else f"{m['pages']} LRS page(s) in {m['requests']} request(s)")
-            kept_out = "".join(f", {m[k]} {k.replace('_', ' ')}" for k in ("erased", "expired") if m.get(k))
-            lines.append(f"{materialization.asset_key.path[-1]}: read {m['read']} from {origin}: "
-                         f"loaded {m['loaded']}, quarantined {m['quarantined']}, duplicates {m['duplicates']}"
-                         f"{kept_out}")
-            if m.get("files_quarantined"):
-                lines.append(f"  {m['files_quarantined']} file(s) quarantined (reasons in quarantined_files)")
-            if m.get("changed_files"):
-                lines.append(f"  {m['changed_files']} file(s) changed since they were ingested: read again, their new "
-                             "statements loaded (names in the run's log: `lola dev`)")
-            if m.get("removed_by_retention"):
-                lines.append(f"  retention: removed {m['removed_by_retention']} statement(s) and quarantine "
-                             "copies older than the configured retention_days")
+            sources[materialization.asset_key.path[-1]] = {k: v.value for k, v in materialization.metadata.items()}
     evaluations = result.get_asset_check_evaluations()
-    failed = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
-    lines.append(f"checks: {len(evaluations) - len(failed) - len(warned)} passed, {len(failed)} failed"
-                 + (f", {len(warned)} warned" if warned else ""))
-    for label, evaluations in (("FAILED", failed), ("WARNED", warned)):
-        for evaluation in evaluations:
-            details = ", ".join(f"{k}={v.value}" for k, v in evaluation.metadata.items())
-            lines.append(f"  {label} {evaluation.asset_key.to_user_string()}:{evaluation.check_name} ({details})")
+    verdicts = {severity: [CheckVerdict(f"{e.asset_key.to_user_string()}:{e.check_name}",
+                                        {k: v.value for k, v in e.metadata.items()})
+                           for e in evaluations if not e.passed and e.severity == severity]
+                for severity in (dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN)}
+    failed_steps = {}
     for event in result.get_step_failure_events():
         failure = event.step_failure_data
         if failure.user_failure_data and failure.user_failure_data.description:  # a dg.Failure: said for the user
             message = failure.user_failure_data.description
         else:
             message = (failure.error.cause or failure.error).message
-        lines.append(f"  step {event.step_key} failed: {message.strip().splitlines()[0]}")
-    if result.success:
-        lines.append(f"warehouse: {config.warehouse_path}; analysts' copy: {config.published_dir}")
+        failed_steps[event.step_key] = message.strip().splitlines()[0]
+    failed, warned = verdicts[dg.AssetCheckSeverity.ERROR], verdicts[dg.AssetCheckSeverity.WARN]
+    return RefreshOutcome(
+        exit_code=_exit_code(result), run_id=result.run_id, sources=sources,
+        checks_passed=len(evaluations) - len(failed) - len(warned), checks_failed=failed, checks_warned=warned,
+        failed_steps=failed_steps, warehouse=config.warehouse_path, analysts_copy=config.published_dir)
+
+
+def _report(outcome: RefreshOutcome) -> str:
+    lines = []
+    for source, m in outcome.sources.items():
+        origin = (f"{m['files_read']} new file(s)" if "files_read" in m
+                  else f"{m['pages']} LRS page(s) in {m['requests']} request(s)")
+        kept_out = "".join(f", {m[k]} {k.replace('_', ' ')}" for k in ("erased", "expired") if m.get(k))
+        lines.append(f"{source}: read {m['read']} from {origin}: loaded {m['loaded']}, "
+                     f"quarantined {m['quarantined']}, duplicates {m['duplicates']}{kept_out}")
+        if m.get("files_quarantined"):
+            lines.append(f"  {m['files_quarantined']} file(s) quarantined (reasons in quarantined_files)")
+        if m.get("changed_files"):
+            lines.append(f"  {m['changed_files']} file(s) changed since they were ingested: read again, their new "
+                         "statements loaded (names in the run's log: `lola dev`)")
+        if m.get("removed_by_retention"):
+            lines.append(f"  retention: removed {m['removed_by_retention']} statement(s) and quarantine "
+                         "copies older than the configured retention_days")
+    failed, warned = outcome.checks_failed, outcome.checks_warned
+    lines.append(f"checks: {outcome.checks_passed} passed, {len(failed)} failed"
+                 + (f", {len(warned)} warned" if warned else ""))
+    for label, verdicts in (("FAILED", failed), ("WARNED", warned)):
+        for verdict in verdicts:
+            details = ", ".join(f"{k}={v}" for k, v in verdict.details.items())
+            lines.append(f"  {label} {verdict.name} ({details})")
+    lines += [f"  step {step} failed: {message}" for step, message in outcome.failed_steps.items()]
+    if outcome.ok:
+        lines.append(f"warehouse: {outcome.warehouse}; analysts' copy: {outcome.analysts_copy}")
     else:
-        lines.append(f"run {result.run_id} failed; the analysts' copy was not replaced (details: `lola dev`)")
+        lines.append(f"run {outcome.run_id} failed; the analysts' copy was not replaced (details: `lola dev`)")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ in a few lines."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from assets.release import RELEASE_KEY
 from pipelines.config import Config
 from pipelines.definitions import RELEASE_JOB, build_definitions
 from pipelines.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from pipelines.refresh import follow_steps
 from warehouse.release.build import check_request
 from warehouse.release.ids import fresh_seed
 from warehouse.release.package import REPORT
@@ -26,7 +28,8 @@ class ReleaseOutcome:
     report: str
 
 
-def run_release(config: Config, dagster_home: Path, out: Path, seed: int | None, k: int) -> ReleaseOutcome:
+def run_release(config: Config, dagster_home: Path, out: Path, seed: int | None, k: int,
+                on_step: Callable[[str], None] | None = None) -> ReleaseOutcome:
     # Bad input is refused before a run is recorded; the seed is drawn here so that it can be printed.
     check_request(config.published_dir, out, k)
     seed = fresh_seed() if seed is None else seed
@@ -36,7 +39,8 @@ def run_release(config: Config, dagster_home: Path, out: Path, seed: int | None,
                   "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     instance = dg.DagsterInstance.from_config(str(dagster_home))
     try:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                        run_id=follow_steps(instance, on_step))
     finally:
         instance.dispose()
     if not result.success:

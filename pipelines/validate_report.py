@@ -6,16 +6,17 @@ At most a few blocks are in flight, so a million-line input never sits in memory
 
 import os
 import signal
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Protocol, TypeVar
 
 import orjson
 
 from assets.files import MAX_STATEMENT_BYTES, LineBlock, OversizedStatement, oversized_reason
-from schemas.validation import verdict_json
+from schemas.validation import error_kind, verdict_json
 
 _VALID_TAIL = b',"valid":true,"errors":[],"warnings":[]}\n'
 R = TypeVar("R")
@@ -26,16 +27,45 @@ class Located(Protocol):
     data: bytes
 
 
+@dataclass
+class Totals:
+    """Counts only (`lola validate --totals`): a block's, or all blocks' once added up, in memory as small as the
+    schema's list of errors however many statements are read."""
+
+    statements: int = 0
+    invalid: int = 0
+    warned: int = 0  # statements with a warning, valid or not
+    by_error: Counter[str] = field(default_factory=Counter)  # error_kind → statements with it
+
+    def note(self, errors: list[str], warnings: list[str]) -> None:
+        """A statement's errors and warnings; `statements` is counted by the caller, once per block (hot loop)."""
+        self.invalid += bool(errors)
+        self.warned += bool(warnings)
+        self.by_error.update({error_kind(error) for error in errors})
+
+    def add(self, other: "Totals") -> None:
+        self.statements += other.statements
+        self.invalid += other.invalid
+        self.warned += other.warned
+        self.by_error.update(other.by_error)
+
+    def as_json(self) -> dict[str, object]:
+        return {"statements": self.statements, "valid": self.statements - self.invalid, "invalid": self.invalid,
+                "warnings": self.warned, "by_error": dict(self.by_error.most_common())}
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
 
 def report_block(block: LineBlock | OversizedStatement | list[Located], xapi_version: str | None,
-                 max_bytes: int = MAX_STATEMENT_BYTES) -> tuple[bytes, int, int]:
-    """The report lines of a block ({"source", "valid", "errors", "warnings"}, one JSON line each), its number of
-    statements and how many of them are invalid. A statement over max_bytes is invalid unread, as in a refresh."""
+                 max_bytes: int = MAX_STATEMENT_BYTES) -> tuple[bytes, Totals]:
+    """The report lines of a block ({"source", "valid", "errors", "warnings"}, one JSON line each) and its totals.
+    A statement over max_bytes is invalid unread, as in a refresh."""
     if isinstance(block, OversizedStatement):
-        return _report_line(orjson.dumps(block.location), [oversized_reason(block.size, max_bytes)], []), 1, 1
+        errors, totals = [oversized_reason(block.size, max_bytes)], Totals(statements=1)
+        totals.note(errors, [])
+        return _report_line(orjson.dumps(block.location), errors, []), totals
     if isinstance(block, LineBlock):
         # The hot loop of `lola validate`: sources are built as bytes, without an object per line.
         quoted_name = orjson.dumps(block.name)[:-1]
@@ -43,18 +73,19 @@ def report_block(block: LineBlock | OversizedStatement | list[Located], xapi_ver
                    for offset, line in enumerate(block.data.split(b"\n")))
     else:
         located = ((orjson.dumps(statement.location), statement.data) for statement in block)
-    lines, invalid = [], 0
+    lines, totals = [], Totals()
     for source, data in located:
         if not data:
             continue
         errors, warnings = (([oversized_reason(len(data), max_bytes)], []) if len(data) > max_bytes
                             else verdict_json(data, xapi_version))
         if errors or warnings:
-            invalid += bool(errors)
+            totals.note(errors, warnings)
             lines.append(_report_line(source, errors, warnings))
         else:
             lines.append(b'{"source":' + source + _VALID_TAIL)
-    return b"".join(lines), len(lines), invalid
+    totals.statements = len(lines)
+    return b"".join(lines), totals
 
 
 def _report_line(source: bytes, errors: list[str], warnings: list[str]) -> bytes:
@@ -82,6 +113,6 @@ def _in_order(work: Callable[..., R], jobs: Iterable[tuple], workers: int) -> It
 
 
 def report_many(blocks: Iterable[LineBlock | OversizedStatement | list[Located]], xapi_version: str | None = None,
-                workers: int = 1) -> Iterator[tuple[bytes, int, int]]:
-    """(report lines, statements, invalid statements) per block, in input order."""
+                workers: int = 1) -> Iterator[tuple[bytes, Totals]]:
+    """(report lines, totals) per block, in input order."""
     return _in_order(report_block, ((block, xapi_version) for block in blocks), workers)

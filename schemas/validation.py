@@ -180,6 +180,19 @@ def _path(loc: list[str | int]) -> str:
     return path or "$"
 
 
+_ARRAY_POSITION = re.compile(r"\[\d+\]")
+_VALUE_OR_DETAIL = re.compile(r"(;| \().*")  # "; got <the value>", "(<a parse position, a limit>)"
+_QUANTITY = re.compile(r"\d{1,3}(?:,\d{3})+")  # a size measured on the statement, as {size:,} writes it
+
+
+def error_kind(error: str) -> str:
+    """An error without what varies from one statement to the next (array positions, the value it quotes, details,
+    sizes): counted by kind (`lola validate --totals`), errors make a table as small as the schema, however many
+    statements are read."""
+    path, _, reason = error.partition(": ")
+    return f"{_ARRAY_POSITION.sub('[]', path)}: {_QUANTITY.sub('N', _VALUE_OR_DETAIL.sub('', reason))}"
+
+
 def _kind(value: Any) -> str:
     match value:
         case None:
