@@ -36,7 +36,8 @@ demo: $(STAMP)
 	  $(BIN)/lola refresh --all && \
 	  echo && $(BIN)/lola summary && \
 	  echo && $(BIN)/lola release --out $(DEMO_RELEASE) && \
-	  echo "  open $(DEMO_RELEASE)/datasheet.md: what the open-data release holds and how it was anonymized"
+	  echo "  open $(DEMO_RELEASE)/datasheet.md: what the open-data release holds and how it was anonymized" && \
+	  echo && $(BIN)/lola report
 
 test: $(STAMP)
 	@# The integration tests' real Ralph LRS lives in its own venv (.venv-ralph), made once, before the tests run.

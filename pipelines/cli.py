@@ -52,9 +52,10 @@ def _user_error_types() -> tuple[type[Exception], ...]:
     from schemas.pseudonyms import PseudonymKeyError
     from warehouse.key_check import KeyMismatch
     from warehouse.release.build import ReleaseRefused
+    from warehouse.report.build import ReportRefused
 
     return (AssignmentError, ConfigError, ErasureError, KeyMismatch, PseudonymKeyError, ReleaseRefused,
-            RotationError, StructureError, UnreadableInput)
+            ReportRefused, RotationError, StructureError, UnreadableInput)
 
 
 def user_errors(command):
@@ -309,6 +310,26 @@ def release(out_dir: str, seed: int | None, k: int, config_path: str | None) -> 
         outcome = run_release(config, _dagster_home(config), Path(out_dir), seed, k, on_step=show_step)
     click.echo(outcome.report, err=outcome.exit_code != EXIT_OK)
     sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(), default=None,
+              help="Folder to write index.html into (made if missing). Default: the report folder beside the "
+                   "analysts' copy, which every refresh updates.")
+@config_option
+@user_errors
+def report(out_dir: str | None, config_path: str | None) -> None:
+    """Write the HTML report of the analysts' copy: weekly activity, the module funnel, outcomes by RCT arm, time on
+    task, sessions, video retention, handbook use and data quality, each plot with its reading and its table.
+
+    One self-contained page (no script, nothing loaded from the network), aggregates only: it opens offline and can
+    be attached or published. Exit 0; 2 when there is no analysts' copy yet or the folder holds another index.html.
+    """
+    from warehouse.report.build import build_report
+
+    config = _config(config_path)
+    page = build_report(config.published_dir, Path(out_dir) if out_dir else config.report_dir, config.timezone)
+    click.echo(f"report: {page}\n  open it in a browser (it needs no server and no network)")
 
 
 @main.command(cls=JsonCommand)

@@ -161,6 +161,11 @@ class Config:
         return self.warehouse_path.parent / "published"
 
     @property
+    def report_dir(self) -> Path:
+        """Where each refresh leaves the HTML report: beside the analysts' copy (its own folder, not a version)."""
+        return self.published_dir / "report"
+
+    @property
     def dbt_state_dir(self) -> Path:
         """dbt's target/ (manifest, run artifacts) and logs/: beside the configuration, never in the dbt project."""
         return self.root / ".lola" / "dbt"

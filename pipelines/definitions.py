@@ -13,6 +13,7 @@ from assets.models import LolaDbtCli, build_model_assets, dbt_project
 from assets.publish import build_publish_asset
 from assets.reference import build_metric_registry_asset, build_rct_assignment_asset, build_reference_assets
 from assets.release import build_release_asset
+from assets.report import build_report_asset
 from pipelines.alerts import build_alert_sensors
 from pipelines.config import Config, Source, load_config
 from pipelines.resources import LrsResource, PseudonymKeyResource, PublishedCopyResource, WarehouseResource
@@ -45,7 +46,7 @@ def build_definitions(config: Config, key_env_var: str = KEY_ENV_VAR) -> dg.Defi
     publish = build_publish_asset([*models.keys, registry.key])
     shared = [build_reference_assets(config.course_structure, {s.name: s.handbook for s in config.sources}),
               build_rct_assignment_asset(config.rct, config.anonymous_homepages), registry,
-              models, publish]
+              models, publish, build_report_asset(publish.key, config.report_dir)]
     shared_keys = [key for asset in shared for key in asset.keys]  # what any source's refresh rebuilds
     release = build_release_asset(publish.key)
     # One process per run: the warehouse resource holds the writer lock for the whole run (warehouse.lock).

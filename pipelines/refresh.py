@@ -23,6 +23,7 @@ from schemas.rct_assignment import assignment_frame
 from warehouse.db import writer
 from warehouse.key_check import verify_key
 from warehouse.lock import writer_lock
+from warehouse.report import PAGE
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class RefreshOutcome:
     failed_steps: dict[str, str]           # step → the first line of what it said
     warehouse: Path
     analysts_copy: Path
+    report_page: Path
 
     @property
     def ok(self) -> bool:
@@ -65,7 +67,8 @@ class RefreshOutcome:
                 "checks": {"passed": self.checks_passed, "failed": [c.name for c in self.checks_failed],
                            "warned": [c.name for c in self.checks_warned]},
                 "failed_steps": self.failed_steps,
-                "warehouse": str(self.warehouse), "analysts_copy": str(self.analysts_copy)}
+                "warehouse": str(self.warehouse), "analysts_copy": str(self.analysts_copy),
+                "report": str(self.report_page)}
 
 
 # What a failed step's error means for the exit code (pipelines.exit_codes); any other failure is EXIT_FAILED.
@@ -184,7 +187,8 @@ def _outcome(result: dg.ExecuteInProcessResult, config: Config) -> RefreshOutcom
     return RefreshOutcome(
         exit_code=_exit_code(result), run_id=result.run_id, sources=sources,
         checks_passed=len(evaluations) - len(failed) - len(warned), checks_failed=failed, checks_warned=warned,
-        failed_steps=failed_steps, warehouse=config.warehouse_path, analysts_copy=config.published_dir)
+        failed_steps=failed_steps, warehouse=config.warehouse_path, analysts_copy=config.published_dir,
+        report_page=config.report_dir / PAGE)
 
 
 def _report(outcome: RefreshOutcome) -> str:
@@ -213,6 +217,7 @@ def _report(outcome: RefreshOutcome) -> str:
     lines += [f"  step {step} failed: {message}" for step, message in outcome.failed_steps.items()]
     if outcome.ok:
         lines.append(f"warehouse: {outcome.warehouse}; analysts' copy: {outcome.analysts_copy}")
+        lines.append(f"report: {outcome.report_page}")
     else:
         lines.append(f"run {outcome.run_id} failed; the analysts' copy was not replaced (details: `lola dev`)")
     return "\n".join(lines)

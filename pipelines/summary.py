@@ -11,6 +11,7 @@ from datetime import datetime
 from pipelines.config import Config, ConfigError
 from warehouse.db import PUBLISHED_DB, connect
 from warehouse.freshness import source_freshness
+from warehouse.report import PAGE
 
 
 def _rows(con, sql: str) -> list[dict]:
@@ -61,6 +62,7 @@ def summary_facts(config: Config) -> dict:
             "warehouse": str(config.warehouse_path),
             "analysts_copy": str(path),
             "parquet_dir": str(config.published_dir),
+            "report": str(config.report_dir / PAGE),
         }
     finally:
         con.close()
@@ -108,7 +110,9 @@ def summary_text(facts: dict) -> str:
         *_trial_lines(facts["trial"]),
         f"warehouse (single writer): {facts['warehouse']}",
         f"analysts' copy (read-only): {facts['analysts_copy']} and Parquet tables in {facts['parquet_dir']}/",
+        f"report (HTML, works offline): {facts['report']}",
         "next:",
+        f"  open {facts['report']}   # the plots: activity, funnel, outcomes by arm, video, handbook, data quality",
         "  .venv/bin/lola dev                       # Dagster UI with the assets, checks and runs",
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{facts['analysts_copy']}', read_only=True)"
         ".sql('FROM completion_learner_course LIMIT 5'))\"",
