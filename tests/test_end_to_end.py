@@ -20,7 +20,7 @@ import duckdb
 import httpx
 import pytest
 
-from pipelines.cohort import build_cohort
+from pipelines.cohort import Cohort, build_cohort
 from tests.lrs.ralph import free_port
 from tests.scan import canaries_found
 from warehouse import project
@@ -64,13 +64,16 @@ def run(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
+def generated_and_refreshed(root: Path, learners: int = LEARNERS, seed: int = SEED) -> tuple[Path, Cohort, str]:
+    """`lola generate` a cohort into root/data and `lola refresh --all` it: (folder, its cohort, the refresh output)."""
+    run("generate", "--out", "data", "--learners", str(learners), "--seed", str(seed), cwd=root)
+    refreshed = run("refresh", "--all", cwd=root)
+    return root, build_cohort(learners=learners, seed=seed), refreshed.stdout
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """A demo folder: generated data, one full refresh; yields (folder, cohort, refresh output)."""
-    root = tmp_path_factory.mktemp("demo")
-    run("generate", "--out", "data", "--learners", str(LEARNERS), "--seed", str(SEED), cwd=root)
-    refreshed = run("refresh", "--all", cwd=root)
-    return root, build_cohort(learners=LEARNERS, seed=SEED), refreshed.stdout
+    return generated_and_refreshed(tmp_path_factory.mktemp("demo"))
 
 
 def table(root: Path, sql: str) -> list[dict]:

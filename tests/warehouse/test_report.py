@@ -17,18 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cohort import build_cohort
 from tests.browser import render
 from tests.reference_metrics import (
     expected_engagement_weeks, expected_funnel, expected_learner_courses, expected_learner_videos,
     expected_rct, expected_rct_outcomes,
 )
 from tests.scan import canaries_found
-from tests.test_end_to_end import KEY, _canaries, run, table
+from tests.test_end_to_end import KEY, _canaries, generated_and_refreshed, run, table
 from warehouse.report import build
 from warehouse.report.build import ReportRefused, figure_specs, read_figures
 
-LEARNERS, SEED = 150, 2023
 TIMEZONE = "Europe/Paris"
 OUTSIDE = "outside the trial"
 PSEUDONYM = re.compile(r"\b[0-9a-f]{32}\b")
@@ -40,11 +38,8 @@ PAGES_BINS = [(0, "0"), (2, "1–2"), (5, "3–5"), (10, "6–10"), (20, "11–2
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A generated cohort refreshed once; yields (folder, cohort, refresh output)."""
-    root = tmp_path_factory.mktemp("report")
-    run("generate", "--out", "data", "--learners", str(LEARNERS), "--seed", str(SEED), cwd=root)
-    refreshed = run("refresh", "--all", cwd=root)
-    return root, build_cohort(learners=LEARNERS, seed=SEED), refreshed.stdout
+    """A generated cohort refreshed once (the refresh writes the report): (folder, cohort, refresh output)."""
+    return generated_and_refreshed(tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +161,7 @@ def test_time_on_task_sessions_and_handbook_use_by_arm(lab, figures):
         share = next(c for c in figures[1][name][0] if c.startswith("share_of"))
         actual = {(r["arm"], r[label]): (r[counted], r[share]) for r in figures[1][name]}
         assert_same(actual, _shares(expected))
-    assert sum(sessions.values()) == len(pairs) > LEARNERS
+    assert sum(sessions.values()) == len(pairs) > len(cohort.learners)
 
 
 def test_video_retention_in_course_order(lab, figures):
@@ -314,14 +309,30 @@ def test_lola_report_refuses_what_it_must_not_overwrite_or_cannot_read(lab, tmp_
     assert missing.returncode == 2 and "no analysts' copy" in missing.stderr and not (empty / "report").exists()
 
 
+def _with_extra_figure(tmp_path: Path, monkeypatch, name: str, sql: str) -> None:
+    """The report's figures and one more, read from a copy of warehouse/report/."""
+    figures_dir = tmp_path / "figures"
+    shutil.copytree(build.HERE, figures_dir)
+    (figures_dir / f"{name}.sql").write_text(sql)
+    with (figures_dir / "figures.yml").open("a", encoding="utf-8") as f:
+        f.write(f"  - {{name: {name}, section: Extra, title: Extra, reading: one line, chart: {{mark: bar}}}}\n")
+    monkeypatch.setattr(build, "HERE", figures_dir)
+
+
+def test_a_figure_without_rows_says_so_instead_of_a_plot(lab, tmp_path, monkeypatch):
+    """As on a warehouse without a course structure (no funnel, no videos) or without a trial (no arms)."""
+    _with_extra_figure(tmp_path, monkeypatch, "nobody", "SELECT course_id FROM warehouse.dim_course_run WHERE false")
+    page = build.build_report(lab[0] / "warehouse" / "published", tmp_path / "out", TIMEZONE)
+    parsed = _Page()
+    parsed.feed(html := page.read_text(encoding="utf-8"))
+    assert parsed.sections["nobody"]["svgs"] == 0 and parsed.sections["nobody"]["rows"] == 1
+    assert html.count("Nothing to draw") == 1
+
+
 def test_a_figure_whose_query_returns_pseudonyms_is_refused(lab, tmp_path, monkeypatch):
     root = lab[0]
-    figures_dir = tmp_path / "report"
-    shutil.copytree(build.HERE, figures_dir)
-    (figures_dir / "learners.sql").write_text("SELECT learner_pid, n_events FROM warehouse.engagement_learner_course")
-    with (figures_dir / "figures.yml").open("a", encoding="utf-8") as f:
-        f.write("  - {name: learners, section: Leak, title: Learners, reading: one row each, chart: {mark: bar}}\n")
-    monkeypatch.setattr(build, "HERE", figures_dir)
+    _with_extra_figure(tmp_path, monkeypatch, "learners",
+                       "SELECT learner_pid, n_events FROM warehouse.engagement_learner_course")
     with pytest.raises(ReportRefused, match="learner_pid.*aggregates only"):
         build.build_report(root / "warehouse" / "published", tmp_path / "out", TIMEZONE)
     assert not (tmp_path / "out").exists()
