@@ -145,7 +145,6 @@ class Config:
     sources: tuple[Source, ...]
     retention_days: int | None = None
     rct: RctAssignment | None = None
-    max_statement_bytes: int = DEFAULT_MAX_STATEMENT_BYTES  # a statement over this is quarantined without being decoded
     dagster_home: Path = field(default=Path(".dagster"))
     max_statement_bytes: int = DEFAULT_MAX_STATEMENT_BYTES  # a larger statement is quarantined, not parsed
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS    # how long a command waits for another writer

@@ -60,7 +60,13 @@ class RefreshOutcome:
 
     @property
     def report(self) -> str:
-        return _report(self)
+        return _report(self, locations=True)
+
+    @property
+    def report_without_locations(self) -> str:
+        """The report but its last lines, where the warehouse, its copy and the HTML report are: for a refresh of a
+        staged warehouse (`lola rotate-key`), whose folder is gone once it is swapped in."""
+        return _report(self, locations=False)
 
     def as_json(self) -> dict[str, object]:
         return {"exit_code": self.exit_code, "ok": self.ok, "run_id": self.run_id, "sources": self.sources,
@@ -191,7 +197,7 @@ def _outcome(result: dg.ExecuteInProcessResult, config: Config) -> RefreshOutcom
         report_page=config.report_dir / PAGE)
 
 
-def _report(outcome: RefreshOutcome) -> str:
+def _report(outcome: RefreshOutcome, locations: bool) -> str:
     lines = []
     for source, m in outcome.sources.items():
         origin = (f"{m['files_read']} new file(s)" if "files_read" in m
@@ -216,8 +222,9 @@ def _report(outcome: RefreshOutcome) -> str:
             lines.append(f"  {label} {verdict.name} ({details})")
     lines += [f"  step {step} failed: {message}" for step, message in outcome.failed_steps.items()]
     if outcome.ok:
-        lines.append(f"warehouse: {outcome.warehouse}; analysts' copy: {outcome.analysts_copy}")
-        lines.append(f"report: {outcome.report_page}")
+        if locations:
+            lines.append(f"warehouse: {outcome.warehouse}; analysts' copy: {outcome.analysts_copy}")
+            lines.append(f"report: {outcome.report_page}")
     else:
         lines.append(f"run {outcome.run_id} failed; the analysts' copy was not replaced (details: `lola dev`)")
     return "\n".join(lines)

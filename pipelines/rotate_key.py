@@ -25,6 +25,7 @@ from warehouse.db import adopt, remove_tree, writer
 from warehouse.erasure import tombstones
 from warehouse.key_check import verify_key
 from warehouse.lock import writer_lock
+from warehouse.report.build import build_report
 
 NEW_KEY_ENV_VAR = "LOLA_NEW_PSEUDONYM_KEY"
 STAGING = ".rotation"
@@ -106,12 +107,15 @@ def _rotate(config: Config, dagster_home: Path, old: Pseudonymizer, new: Pseudon
 
     os.replace(staged.warehouse_path, config.warehouse_path)
     adopt(staged.published_dir, config.published_dir)
+    # the staged refresh wrote its report beside the staged copy, gone with it: remade beside the adopted one
+    page = build_report(config.published_dir, config.report_dir, config.timezone)
     lines = [
-        rebuilt.report.rsplit("\n", 1)[0],
+        rebuilt.report_without_locations,
         f"erasures carried over: {len(carried)} of {len(erased)}"
         + (f" ({len(erased) - len(carried)} erased people have no statement left in the sources)"
            if len(carried) < len(erased) else ""),
         f"the warehouse and the analysts' copy now use the new key: set {KEY_ENV_VAR} to it; the old key is no "
         "longer needed and can be destroyed",
+        f"warehouse: {config.warehouse_path}; analysts' copy: {config.published_dir}; report: {page}",
     ]
     return EXIT_OK, "\n".join(lines)

@@ -166,6 +166,9 @@ def test_rotation_gives_what_a_fresh_build_with_the_new_key_gives(rotated):
         rows(fresh, "erasure_tombstones", "tombstone", published=False)  # the one of the person with statements
     assert len(os.listdir(root / "warehouse" / "published" / "versions")) == 1
     assert not (root / "warehouse" / ".rotation").exists()
+    # what it reports is where things are now, not the staging folder it rebuilt them in
+    page = root / "warehouse" / "published" / "report" / "index.html"
+    assert ".rotation" not in report and f"report: {page}" in report and page.stat().st_size > 0
 
 
 def test_after_rotation_refreshes_run_on_the_new_key_alone(rotated):
