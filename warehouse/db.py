@@ -124,7 +124,7 @@ def back_up(path: Path, target: Path) -> None:
     partial = target.with_name(f".{target.name}.partial")
     con = bound_memory(duckdb.connect())
     try:
-        con.execute(f"ATTACH {_literal(str(path))} AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")
         _copy_database(con, partial)
     finally:
@@ -135,7 +135,7 @@ def back_up(path: Path, target: Path) -> None:
 def _copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
     target.unlink(missing_ok=True)
     current = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(f"ATTACH {_literal(str(target))} AS copied")
+    con.execute(f"ATTACH {sql_literal(str(target))} AS copied")
     con.execute(f'COPY FROM DATABASE "{current}" TO copied')
     con.execute("DETACH copied")
 
@@ -196,14 +196,14 @@ def _write_version(path: Path, versions: Path, tables: list[str]) -> Path:
         # (statement_json) that outgrew the memory limit past a million statements. Row groups are capped in bytes,
         # and the order is not kept: tables have none, readers who need one ORDER BY.
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"ATTACH {_literal(str(path))} AS writer (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS writer (READ_ONLY)")
         comments = _writer_comments(con)
         for table in tables:
             con.execute(f"CREATE TABLE main.{table} AS FROM writer.main.{table}")
             for column, comment in comments.get(table, {}).items():
                 target = f'COLUMN main.{table}."{column}"' if column else f"TABLE main.{table}"
-                con.execute(f"COMMENT ON {target} IS {_literal(comment)}")
-            con.execute(f"COPY main.{table} TO {_literal(f'{version / table}.parquet')} "
+                con.execute(f"COMMENT ON {target} IS {sql_literal(comment)}")
+            con.execute(f"COPY main.{table} TO {sql_literal(f'{version / table}.parquet')} "
                         f"(FORMAT parquet, ROW_GROUP_SIZE_BYTES '{PARQUET_ROW_GROUP_BYTES}')")
     finally:
         con.close()
@@ -270,6 +270,6 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     """An SQL string literal (DuckDB takes no parameters in ATTACH, COPY or COMMENT)."""
     return "'" + text.replace("'", "''") + "'"

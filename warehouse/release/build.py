@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import PUBLISHED_DB
+from warehouse.db import PUBLISHED_DB, sql_literal
 from warehouse.release import package
 from warehouse.release.anonymize import DisclosureFailure, L_DIVERSITY, apply, choose_generalization
 from warehouse.release.ids import PATTERN, draw_ids, fresh_seed
@@ -47,8 +47,8 @@ def build_release(published_dir: Path, out: Path, timezone: str, k: int = MIN_K,
     try:
         con = duckdb.connect()
         try:
-            con.execute(f"SET TimeZone = {_literal(timezone)}")
-            con.execute(f"ATTACH {_literal(str(published_dir / PUBLISHED_DB))} AS warehouse (READ_ONLY)")
+            con.execute(f"SET TimeZone = {sql_literal(timezone)}")
+            con.execute(f"ATTACH {sql_literal(str(published_dir / PUBLISHED_DB))} AS warehouse (READ_ONLY)")
             report = _write(con, spec, staging, k, seed)
         finally:
             con.close()
@@ -67,7 +67,7 @@ def _write(con: duckdb.DuckDBPyConnection, spec: ReleaseSpec, folder: Path, k: i
     chosen, evaluated = choose_generalization(con, spec, k)
     apply(con, spec, chosen.levels, k)
     for table in spec.tables:
-        con.execute(f"COPY released_{table.name} TO {_literal(str(folder / f'{table.name}.csv'))} "
+        con.execute(f"COPY released_{table.name} TO {sql_literal(str(folder / f'{table.name}.csv'))} "
                     "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"')")
     report = package.disclosure_report(con, spec, chosen, evaluated, k, L_DIVERSITY)
     package.write_documents(con, spec, folder, report)
@@ -98,7 +98,7 @@ def verify_release(folder: Path, k: int, spec: ReleaseSpec | None = None) -> Non
     con = duckdb.connect()
     try:
         for table in spec.tables:
-            con.execute(f"CREATE TABLE {table.name} AS FROM read_csv({_literal(str(folder / f'{table.name}.csv'))}, "
+            con.execute(f"CREATE TABLE {table.name} AS FROM read_csv({sql_literal(str(folder / f'{table.name}.csv'))}, "
                         "header = true, all_varchar = true)")
         problems = []
         (ids, distinct, malformed) = con.execute(
@@ -160,7 +160,3 @@ def _swap_in(staging: Path, out: Path) -> None:
         out.rename(old)
     staging.rename(out)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -20,7 +20,7 @@ import vl_convert
 import yaml
 
 from schemas.validation import error_kind
-from warehouse.db import PUBLISHED_DB
+from warehouse.db import PUBLISHED_DB, sql_literal
 from warehouse.report import PAGE
 
 HERE = Path(__file__).parent
@@ -80,8 +80,8 @@ def read_figures(published_dir: Path, timezone: str) -> tuple[dict, list[Figure]
     """The page's headline facts and its figures (rows and drawn chart), read from the analysts' copy."""
     con = duckdb.connect()
     try:
-        con.execute(f"SET TimeZone = '{timezone}'")
-        con.execute(f"ATTACH '{published_dir / PUBLISHED_DB}' AS warehouse (READ_ONLY)")
+        con.execute(f"SET TimeZone = {sql_literal(timezone)}")
+        con.execute(f"ATTACH {sql_literal(str(published_dir / PUBLISHED_DB))} AS warehouse (READ_ONLY)")
         con.create_function("error_kind", error_kind, ["VARCHAR"], "VARCHAR")
         con.execute((HERE / "labels.sql").read_text(encoding="utf-8"))
         facts_columns, facts_rows = _query(con, "facts")
