@@ -54,6 +54,8 @@ def erase_person(config: Config, dagster_home: Path, identifier: str) -> tuple[i
         f"  quarantine copies deleted: {erased.quarantined}",
         f"  other statements naming them, pseudonym removed: {erased.mentions}",
         "  tombstone kept: later refreshes, backfills and key rotations will not load them again",
+        *(["  nothing of theirs was in the warehouse: if the identifier is misspelt, erase the right one too"]
+          if not (erased.already_erased or erased.statements or erased.quarantined or erased.mentions) else []),
         "  marts and the analysts' copy rebuilt" if rebuilt.ok else rebuilt.report,
     ]
     return rebuilt.exit_code, "\n".join(lines)

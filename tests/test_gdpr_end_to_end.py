@@ -125,8 +125,9 @@ def test_erasing_twice_or_someone_unknown_is_harmless_and_bad_input_is_one_line(
     root, _, account, _ = lab
     twice = run("erase", learner_pid(account), cwd=root)
     assert "already erased before" in twice.stdout and "statements deleted: 0" in twice.stdout
+    assert "nothing of theirs" not in twice.stdout
     unknown = run("erase", "nobody@example.org", cwd=root)
-    assert "statements deleted: 0" in unknown.stdout
+    assert "statements deleted: 0" in unknown.stdout and "nothing of theirs was in the warehouse" in unknown.stdout
     bad = run("erase", "not an identifier", cwd=root, check=False)
     assert bad.returncode == 2 and bad.stderr.startswith("lola: IDENTIFIER:") and "Traceback" not in bad.stderr
 
