@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.ingest import Mode
 from assets.landing import landing_key
 from pipelines.config import Config, ConfigError
 from pipelines.definitions import REFRESH_JOB, build_definitions
@@ -200,7 +201,8 @@ def _outcome(result: dg.ExecuteInProcessResult, config: Config) -> RefreshOutcom
 def _report(outcome: RefreshOutcome, locations: bool) -> str:
     lines = []
     for source, m in outcome.sources.items():
-        origin = (f"{m['files_read']} new file(s)" if "files_read" in m
+        fresh = "new " if m.get("mode") == Mode.INCREMENTAL else ""  # --all and --date read known files again
+        origin = (f"{m['files_read']} {fresh}file(s)" if "files_read" in m
                   else f"{m['pages']} LRS page(s) in {m['requests']} request(s)")
         kept_out = "".join(f", {m[k]} {k.replace('_', ' ')}" for k in ("erased", "expired") if m.get(k))
         lines.append(f"{source}: read {m['read']} from {origin}: loaded {m['loaded']}, "
