@@ -22,6 +22,7 @@ import pytest
 
 from pipelines.cohort import Cohort, build_cohort
 from tests.lrs.ralph import free_port
+from tests.processes import stop_group
 from tests.scan import canaries_found
 from warehouse import project
 from tests.reference_metrics import expected_completion, expected_engagement_weeks, expected_rct
@@ -223,8 +224,7 @@ def test_dagster_dev_shows_the_assets(demo):
         assert {"landing/mooc", "landing/handbook", "statements", "completion_learner_course",
                 "engagement_learner_week", "analyst_copy", "open_data_release"} <= keys
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=60)
+        stop_group(server)
 
 
 def _canaries(cohort) -> set[str]:

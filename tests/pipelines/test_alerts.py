@@ -2,13 +2,11 @@
 freshness check (shown by `lola refresh` and `lola summary`) and posts an alert to a webhook on 127.0.0.1; new
 statements make it pass; a run that fails posts one too. The alerts hold names and counts, never an identifier."""
 
-import contextlib
 import csv
 import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +21,7 @@ import pytest
 
 from pipelines.instance import prepare_instance
 from tests.lrs.ralph import free_port
+from tests.processes import stop_group
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
@@ -86,12 +85,7 @@ def scene(tmp_path):
             time.sleep(1)
         yield tmp_path, env, webhook
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            daemon.wait(30)
-        with contextlib.suppress(ProcessLookupError):  # whatever of its group is left (its code server)
-            os.killpg(daemon.pid, signal.SIGKILL)
-        daemon.wait()
+        stop_group(daemon)
         webhook.server.shutdown()
 
 
